@@ -1,0 +1,132 @@
+"""Steps 2-3 for cards: validate every card file, then resolve each card's citation.
+
+All problems in all files are collected and raised together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import DeckgenError, Diagnostic, Location, did_you_mean
+from .evidence import BY_ID
+from .schema import CLOZE_RE, Card, CardFile, validate
+from .seeds import SeedText
+from .yamlsource import YamlDocument, load_yaml
+
+CARD_GLOBS = ("*.yaml", "*.yml")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A quote as found in its seed: the seed's own words and the line they start on."""
+
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class ResolvedCard:
+    """A valid card with everything needed to render it."""
+
+    card: Card
+    location: Location
+    deck: str | None
+    file_tags: tuple[str, ...]
+    seed: SeedText
+    passages: tuple[Passage, ...]
+
+
+def find_card_files(cards_dir: Path) -> list[Path]:
+    """Every card file below ``cards_dir``, in a fixed order whatever the file system says."""
+    found = {p for pattern in CARD_GLOBS for p in cards_dir.rglob(pattern) if p.is_file()}
+    return sorted(found, key=lambda p: p.relative_to(cards_dir).as_posix())
+
+
+def load_cards(cards_dir: Path, seeds: dict[str, SeedText]) -> list[ResolvedCard]:
+    """Load, validate and resolve every card; raise one :class:`DeckgenError` with all errors."""
+    errors: list[Diagnostic] = []
+    resolved: list[ResolvedCard] = []
+    first_seen: dict[str, Location] = {}
+    files = find_card_files(cards_dir)
+    if not files:
+        raise DeckgenError([Diagnostic(Location(cards_dir), "no card files (*.yaml) found")])
+    for path in files:
+        try:
+            doc = load_yaml(path)
+        except DeckgenError as exc:
+            errors.extend(exc.diagnostics)
+            continue
+        card_file, problems = validate(doc, CardFile)
+        errors.extend(problems)
+        if card_file is None:
+            continue
+        for index, card in enumerate(card_file.cards):
+            at = ("cards", index)
+            where = doc.at(at)
+            id_at = doc.at((*at, "id"))
+            if card.id in first_seen:
+                errors.append(Diagnostic(
+                    id_at, f"duplicate card id '{card.id}' (first used at "
+                    f"{first_seen[card.id].display()})",
+                ))
+                continue
+            first_seen[card.id] = id_at
+            result = _resolve(doc, at, card, seeds, errors)
+            if result is not None:
+                resolved.append(ResolvedCard(
+                    card, where, card_file.deck, tuple(card_file.tags), *result
+                ))
+    if errors:
+        raise DeckgenError(errors)
+    return resolved
+
+
+def _resolve(
+    doc: YamlDocument,
+    at: tuple[str | int, ...],
+    card: Card,
+    seeds: dict[str, SeedText],
+    errors: list[Diagnostic],
+) -> tuple[SeedText, tuple[Passage, ...]] | None:
+    ok = True
+    if card.cloze is not None and not CLOZE_RE.search(card.cloze):
+        errors.append(Diagnostic(
+            doc.at((*at, "cloze")),
+            "cloze has no deletion; mark one as {{c1::text}}",
+        ))
+        ok = False
+    seed = seeds.get(card.source.seed)
+    if seed is None:
+        errors.append(Diagnostic(
+            doc.at((*at, "source", "seed")),
+            f"unknown seed '{card.source.seed}'{did_you_mean(card.source.seed, seeds)}",
+        ))
+        return None
+    level, ceiling = BY_ID[card.evidence], BY_ID[seed.seed.max_evidence]
+    if level.rank < ceiling.rank:
+        errors.append(Diagnostic(
+            doc.at((*at, "evidence")),
+            f"evidence level '{level.id}' is stronger than seed '{seed.seed.id}' allows "
+            f"(max_evidence: {ceiling.id})",
+        ))
+        ok = False
+    passages = []
+    for i, quote in enumerate(card.source.quote):
+        found = seed.find(quote)
+        if found is None:
+            line, nearest = seed.nearest(quote)
+            quote_at = (*at, "source", "quote", i) if len(card.source.quote) > 1 else (
+                *at, "source", "quote")
+            errors.append(Diagnostic(
+                doc.at(quote_at),
+                f"quote not found in seed '{seed.seed.id}'",
+                details=(
+                    f"nearest passage ({seed.path.name}, line {line}):",
+                    f"  {nearest}",
+                ),
+            ))
+            ok = False
+        else:
+            passages.append(Passage(*found))
+    return (seed, tuple(passages)) if ok else None

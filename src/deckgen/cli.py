@@ -1,0 +1,126 @@
+"""The command line: options in, one library call, errors out as ``path:line:col: error: …``.
+
+Exit codes: 0 success, 1 errors in the input, 2 usage errors, 3 internal errors (a bug).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .build import build as build_deck
+from .build import check as check_deck
+from .errors import DeckgenError
+from .project import load_project
+
+ISSUES_URL = "https://github.com/deckgen/deckgen/issues"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _paths(func: F) -> F:
+    func = click.option("--seeds", "seeds", type=click.Path(path_type=Path, file_okay=False),
+                        help="Seed folder (default: from deckgen.yaml, 'seeds').")(func)
+    func = click.option("--cards", "cards", type=click.Path(path_type=Path, file_okay=False),
+                        help="Card folder (default: from deckgen.yaml, 'cards').")(func)
+    return func
+
+
+def _reporting(func: F) -> F:
+    """Print every DeckgenError as located lines and exit 1; a bug exits 3 with a short note."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        debug = click.get_current_context().find_root().params.get("debug", False)
+        try:
+            return func(*args, **kwargs)
+        except DeckgenError as exc:
+            for diagnostic in exc.diagnostics:
+                click.echo(diagnostic.format(), err=True)
+            count = sum(d.severity == "error" for d in exc.diagnostics)
+            click.echo(f"{count} error{'s' if count != 1 else ''}", err=True)
+            sys.exit(1)
+        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if debug:
+                traceback.print_exc()
+            click.echo(
+                f"deckgen: internal error: {type(exc).__name__}: {exc}\n"
+                f"This is a bug in deckgen, not in your cards. Please report it at {ISSUES_URL}"
+                " with the command you ran" + ("." if debug else " and the output of --debug."),
+                err=True,
+            )
+            sys.exit(3)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="deckgen")
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+def cli(debug: bool) -> None:
+    """Compile cited, evidence-levelled flashcards (YAML) into an Anki deck."""
+
+
+@cli.command()
+@_paths
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="The .apkg to write (default: from deckgen.yaml).")
+@click.option("--locked", is_flag=True,
+              help="Fail if deckgen.lock is out of date instead of updating it (for CI).")
+@_reporting
+def build(cards: Path | None, seeds: Path | None, output: Path | None, locked: bool) -> None:
+    """Check every card and citation, then write the deck."""
+    started = time.perf_counter()
+    project = load_project(Path("."), cards=cards, seeds=seeds, output=output)
+    result = build_deck(project, locked=locked)
+    elapsed = time.perf_counter() - started
+    retired = f" (+{result.retired} retired)" if result.retired else ""
+    click.echo(
+        f"built {result.cards} cards{retired} in {result.decks} decks: {result.output.as_posix()} "
+        f"({_size(result.size)}, {elapsed:.2f} s)"
+    )
+
+
+@cli.command()
+@_paths
+@_reporting
+def check(cards: Path | None, seeds: Path | None) -> None:
+    """Run every check and write nothing."""
+    project = load_project(Path("."), cards=cards, seeds=seeds)
+    result = check_deck(project)
+    click.echo(f"checked {len(result.cards)} cards: no errors")
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:.1f} KiB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MiB"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit code (callable from tests)."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="deckgen",
+                 standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 1
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Step 4: turn resolved cards into notes: HTML fields, tags, deck, guid."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+import genanki
+
+from .cards import ResolvedCard
+from .evidence import BY_ID
+from .notetypes import BASIC_FIELDS, CLOZE_FIELDS
+from .render import escape, markdown_to_html
+from .seeds import SeedText
+
+
+@dataclass(frozen=True)
+class NoteSpec:
+    """Everything the package writer needs for one note."""
+
+    card_id: str
+    guid: str
+    kind: str  # "basic" or "cloze"
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+    deck: str
+
+    @property
+    def content_hash(self) -> str:
+        """A hash of everything a learner sees; a new hash means a new ``mod``."""
+        data = json.dumps([self.kind, self.fields, self.tags, self.deck], ensure_ascii=False)
+        return "sha256:" + hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def note_guid(namespace: str, card_id: str) -> str:
+    """A note's identity: the namespace and the card id only, never the content."""
+    return str(genanki.guid_for("deckgen", namespace, card_id))
+
+
+def deck_name(root: str, subdeck: str | None) -> str:
+    return root if not subdeck else f"{root}::{subdeck}"
+
+
+def source_html(seed: SeedText) -> str:
+    meta = seed.seed
+    parts = [f'<span class="dg-title">{escape(meta.title)}</span>']
+    parts += [escape(value) for value in (meta.author, meta.publisher) if value]
+    if meta.url:
+        parts.append(f'<a href="{escape(meta.url)}">{escape(meta.url)}</a>')
+    return " · ".join(parts)
+
+
+def quote_html(rc: ResolvedCard) -> str:
+    return "".join(
+        f'<blockquote class="dg-passage">{escape(p.text)}</blockquote>'
+        f'<div class="dg-where">{escape(rc.seed.path.name)}, line {p.line}</div>'
+        for p in rc.passages
+    )
+
+
+def evidence_html(level_id: str) -> str:
+    level = BY_ID[level_id]
+    return (f'<span class="dg-badge dg-level-{level.id}" title="{escape(level.meaning)}">'
+            f"{escape(level.label)}</span>")
+
+
+def build_note(rc: ResolvedCard, root_deck: str, namespace: str) -> NoteSpec:
+    card = rc.card
+    level = BY_ID[card.evidence]
+    shared = {
+        "Extra": markdown_to_html(card.extra) if card.extra else "",
+        "Source": source_html(rc.seed),
+        "Quote": quote_html(rc),
+        "Evidence": evidence_html(card.evidence),
+        "Caveat": markdown_to_html(card.caveat or level.default_caveat),
+        "Notice": "",
+        "CardId": escape(card.id),
+    }
+    if card.cloze is not None:
+        kind, names = "cloze", CLOZE_FIELDS
+        shared["Text"] = markdown_to_html(card.cloze)
+    else:
+        assert card.question is not None and card.answer is not None
+        kind, names = "basic", BASIC_FIELDS
+        shared["Question"] = markdown_to_html(card.question)
+        shared["Answer"] = markdown_to_html(card.answer)
+    tags = dict.fromkeys([*rc.file_tags, *card.tags, f"seed::{rc.seed.seed.id}",
+                          f"evidence::{card.evidence}"])
+    return NoteSpec(
+        card_id=card.id,
+        guid=note_guid(namespace, card.id),
+        kind=kind,
+        fields=tuple(shared[name] for name in names),
+        tags=tuple(tags),
+        deck=deck_name(root_deck, rc.deck),
+    )

@@ -1,0 +1,77 @@
+"""The two note types. Their fields and templates are a public contract.
+
+Anki matches note types by id. If a field or template changes while the id stays the same,
+learners' Anki forks the note type and stops updating notes, so any change here needs new
+note-type ids in the project file (tests/test_notetypes.py pins the current contract).
+CSS may change freely.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib.resources import files
+
+import genanki
+
+CSS = files("deckgen").joinpath("card.css").read_text(encoding="utf-8")
+
+BASIC_FIELDS = ("Question", "Answer", "Extra", "Source", "Quote", "Evidence", "Caveat",
+                "Notice", "CardId")
+CLOZE_FIELDS = ("Text", "Extra", "Source", "Quote", "Evidence", "Caveat", "Notice", "CardId")
+
+_CITATION = """\
+{{#Notice}}<div class="dg-notice">{{Notice}}</div>{{/Notice}}
+{{#Extra}}<div class="dg-extra">{{Extra}}</div>{{/Extra}}
+<div class="dg-citation">
+<div class="dg-source">{{Source}}</div>
+<div class="dg-quote">{{Quote}}</div>
+<div class="dg-evidence">{{Evidence}}{{#Caveat}} <span class="dg-caveat">{{Caveat}}</span>{{/Caveat}}</div>
+<div class="dg-id">card: {{CardId}}</div>
+</div>"""
+
+BASIC_TEMPLATES = (
+    {
+        "name": "Card 1",
+        "qfmt": '<div class="dg-question">{{Question}}</div>',
+        "afmt": '{{FrontSide}}\n<hr id="answer">\n<div class="dg-answer">{{Answer}}</div>\n'
+        + _CITATION,
+    },
+)
+CLOZE_TEMPLATES = (
+    {
+        "name": "Cloze",
+        "qfmt": '<div class="dg-cloze">{{cloze:Text}}</div>',
+        "afmt": '<div class="dg-cloze">{{cloze:Text}}</div>\n<hr id="answer">\n' + _CITATION,
+    },
+)
+
+
+def basic_model(model_id: int) -> genanki.Model:
+    return genanki.Model(
+        model_id,
+        "deckgen basic",
+        fields=[{"name": name} for name in BASIC_FIELDS],
+        templates=[dict(t) for t in BASIC_TEMPLATES],
+        css=CSS,
+    )
+
+
+def cloze_model(model_id: int) -> genanki.Model:
+    return genanki.Model(
+        model_id,
+        "deckgen cloze",
+        fields=[{"name": name} for name in CLOZE_FIELDS],
+        templates=[dict(t) for t in CLOZE_TEMPLATES],
+        css=CSS,
+        model_type=genanki.Model.CLOZE,
+    )
+
+
+def note_type_hashes() -> dict[str, str]:
+    """A hash of each note type as shipped (name, fields, templates, CSS)."""
+    hashes = {}
+    for kind, model in (("basic", basic_model(0)), ("cloze", cloze_model(0))):
+        data = json.dumps([model.name, model.fields, model.templates, model.css, model.model_type])
+        hashes[kind] = "sha256:" + hashlib.sha256(data.encode("utf-8")).hexdigest()
+    return hashes

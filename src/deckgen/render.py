@@ -1,0 +1,55 @@
+"""Step 4: card text (inline Markdown) to safe HTML for Anki.
+
+Markdown is rendered with raw HTML switched off (so ``<script>`` typed in a card shows as
+text), then the HTML is sanitised with an allowlist: no script, no event handler, no link but
+http(s). Anki runs scripts in card HTML, so both layers stay.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import nh3
+from markdown_it import MarkdownIt
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_md.enable("strikethrough")
+
+ALLOWED_TAGS = {
+    "a", "b", "blockquote", "br", "code", "del", "em", "i", "li", "ol", "p", "pre", "s",
+    "strong", "sub", "sup", "ul",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+URL_SCHEMES = {"http", "https"}
+
+# Anything Markdown would treat specially; text without these renders as escaped text.
+_MARKDOWN_SYNTAX = re.compile(r"[*_`\[\]<>&\\~!|#]|^\s*(?:[-+>]|\d+[.)])\s|\n|^ {4}")
+
+
+def sanitise(fragment: str) -> str:
+    """Keep only allowlisted tags, attributes and link schemes."""
+    return nh3.clean(
+        fragment,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def markdown_to_html(text: str) -> str:
+    """Render one field's Markdown to sanitised HTML; a lone paragraph loses its ``<p>``."""
+    text = text.strip()
+    if not _MARKDOWN_SYNTAX.search(text):
+        return html.escape(text, quote=False).replace('"', "&quot;")
+    rendered = _md.render(text).strip()
+    if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
+        rendered = rendered[3:-4]
+    return sanitise(rendered)
+
+
+def escape(text: str) -> str:
+    """Plain text (titles, passages, ids) for HTML."""
+    return html.escape(text, quote=True)

@@ -1,0 +1,155 @@
+"""Step 3: the seed texts, and finding a quoted passage in them.
+
+A quote is found when it occurs in the seed after both are normalised the same way:
+Unicode NFKC, curly quotes to straight, dashes to '-', soft hyphens and zero-width characters
+removed, runs of white space to one space, case kept. Never a fuzzy match: the nearest passage
+is computed only to explain an error.
+"""
+
+from __future__ import annotations
+
+import bisect
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rapidfuzz import fuzz
+
+from .errors import DeckgenError, Diagnostic, Location
+from .schema import Seed, SeedManifest, validate
+from .yamlsource import load_yaml, read_text
+
+_REMOVED = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), "")
+_REPLACED = {
+    **dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2032"), "'"),
+    **dict.fromkeys(map(ord, "\u201c\u201d\u201e\u201f\u2033"), '"'),
+    **dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-"),
+}
+
+
+def _normalise_cluster(cluster: str) -> str:
+    out = unicodedata.normalize("NFKC", cluster).translate(_REMOVED).translate(_REPLACED)
+    if out and unicodedata.category(out[0]) == "Pd":
+        out = "-" + out[1:]
+    return out
+
+
+def normalise_with_origin(text: str) -> tuple[str, list[int]]:
+    """Normalise ``text``; ``origin[i]`` is the index in ``text`` of normalised character ``i``."""
+    out: list[str] = []
+    origin: list[int] = []
+    pending_space = False
+    i, n = 0, len(text)
+    while i < n:
+        start = i
+        ch = text[i]
+        i += 1
+        if ch.isspace():
+            pending_space = True
+            continue
+        while i < n and not text[i].isascii() and unicodedata.combining(text[i]):
+            i += 1
+        if i == start + 1 and ch.isascii():
+            piece = ch
+        else:
+            piece = _normalise_cluster(text[start:i])
+            if not piece:
+                continue
+            if piece.isspace():
+                pending_space = True
+                continue
+        if pending_space:
+            if out:
+                out.append(" ")
+                origin.append(start)
+            pending_space = False
+        out.append(piece)
+        origin.extend([start] * len(piece))
+    return "".join(out), origin
+
+
+def normalise(text: str) -> str:
+    return normalise_with_origin(text)[0]
+
+
+@dataclass
+class SeedText:
+    """A seed's metadata and its text, normalised once."""
+
+    seed: Seed
+    path: Path
+    text: str
+    norm: str = field(init=False)
+    origin: list[int] = field(init=False)
+    line_starts: list[int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.norm, self.origin = normalise_with_origin(self.text)
+        self.line_starts = [0] + [i + 1 for i, ch in enumerate(self.text) if ch == "\n"]
+
+    def line_of(self, index: int) -> int:
+        return bisect.bisect_right(self.line_starts, index)
+
+    def find(self, quote: str) -> tuple[str, int] | None:
+        """The seed's own words for ``quote`` and their line, or None if it does not occur."""
+        needle = normalise(quote)
+        at = self.norm.find(needle) if needle else -1
+        return None if at < 0 else self._passage(at, at + len(needle))
+
+    def _passage(self, start: int, end: int) -> tuple[str, int]:
+        first = self.origin[start]
+        stop = self.origin[end] if end < len(self.origin) else len(self.text)
+        return " ".join(self.text[first:stop].split()), self.line_of(first)
+
+    def nearest(self, quote: str) -> tuple[int, str]:
+        """The passage of the seed most like ``quote``, and its line (only to explain errors)."""
+        needle = normalise(quote)
+        found = fuzz.partial_ratio_alignment(needle, self.norm)
+        start, end = found.dest_start, found.dest_end
+        # widen to whole words
+        while start > 0 and not self.norm[start - 1].isspace():
+            start -= 1
+        while end < len(self.norm) and not self.norm[end].isspace():
+            end += 1
+        if end <= start:
+            return 1, ""
+        passage, line = self._passage(start, end)
+        return line, passage
+
+
+def load_seeds(seeds_dir: Path) -> dict[str, SeedText]:
+    """Load ``seeds.yaml`` and every seed text it names; raise on any problem."""
+    manifest_path = seeds_dir / "seeds.yaml"
+    if not manifest_path.is_file():
+        raise DeckgenError([Diagnostic(Location(manifest_path), "seed manifest not found")])
+    doc = load_yaml(manifest_path)
+    manifest, errors = validate(doc, SeedManifest)
+    if manifest is None:
+        raise DeckgenError(errors)
+    seeds: dict[str, SeedText] = {}
+    root = seeds_dir.resolve()
+    for i, seed in enumerate(manifest.seeds):
+        where = doc.at(("seeds", i, "file"))
+        if seed.id in seeds:
+            errors.append(Diagnostic(doc.at(("seeds", i, "id")), f"duplicate seed id '{seed.id}'"))
+            continue
+        path = seeds_dir / seed.file
+        resolved = path.resolve()
+        if not resolved.is_relative_to(root) or Path(seed.file).is_absolute():
+            errors.append(Diagnostic(where, f"seed file '{seed.file}' is outside {seeds_dir}"))
+            continue
+        if not resolved.is_file():
+            errors.append(Diagnostic(where, f"seed file '{seed.file}' not found"))
+            continue
+        try:
+            text = read_text(path, "seed file")
+        except DeckgenError as exc:
+            errors.extend(exc.diagnostics)
+            continue
+        if not text.strip():
+            errors.append(Diagnostic(where, f"seed file '{seed.file}' is empty"))
+            continue
+        seeds[seed.id] = SeedText(seed, path, text)
+    if errors:
+        raise DeckgenError(errors)
+    return seeds
