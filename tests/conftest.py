@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -86,7 +87,7 @@ class Project:
         old = Path.cwd()
         os.chdir(self.root)
         try:
-            return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+            return CliRunner().invoke(cli, list(args), prog_name="deckgen", catch_exceptions=False)
         finally:
             os.chdir(old)
 
@@ -104,3 +105,15 @@ def project(tmp_path: Path) -> Iterator[Project]:
     p.write("seeds/tiny.txt", SEED_TEXT)
     p.write("cards/safety.yaml", CARDS_YAML)
     yield p
+
+
+def copy_of_repository_deck(dest: Path) -> Path:
+    """The repository's starter deck (project file, lock, seeds, cards) copied to ``dest``,
+    so tests that build it never touch the working tree."""
+    dest.mkdir(parents=True)
+    for name in ("deckgen.yaml", "deckgen.lock"):
+        if (REPO / name).exists():
+            shutil.copy2(REPO / name, dest / name)
+    for name in ("seeds", "cards"):
+        shutil.copytree(REPO / name, dest / name)
+    return dest

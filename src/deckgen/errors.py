@@ -18,11 +18,8 @@ class Location:
 
     def display(self, root: Path | None = None) -> str:
         path = self.path
-        if root is not None:
-            try:
-                path = path.resolve().relative_to(root.resolve())
-            except ValueError:
-                pass
+        if root is not None and path.resolve().is_relative_to(root.resolve()):
+            path = path.resolve().relative_to(root.resolve())
         return f"{path.as_posix()}:{self.line}:{self.column}"
 
 

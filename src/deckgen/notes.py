@@ -77,6 +77,7 @@ def build_note(rc: ResolvedCard, root_deck: str, namespace: str) -> NoteSpec:
         "Notice": "",
         "CardId": escape(card.id),
     }
+    names: tuple[str, ...]
     if card.cloze is not None:
         kind, names = "cloze", CLOZE_FIELDS
         shared["Text"] = markdown_to_html(card.cloze)

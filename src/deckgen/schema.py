@@ -238,18 +238,18 @@ def _diagnostic(doc: YamlDocument, model: type[BaseModel], err: Any) -> Diagnost
 
 def _field_names(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
     """The field names of the model found at ``loc`` (for "did you mean")."""
-    current: Any = model
+    current: type[BaseModel] | None = model
     for part in loc:
         if isinstance(part, int):
             continue
-        info = current.model_fields.get(part) if isinstance(current, type) else None
+        info = current.model_fields.get(part) if current is not None else None
         if info is None:
             return []
         current = _inner_model(info.annotation)
-    return list(current.model_fields) if isinstance(current, type) else []
+    return list(current.model_fields) if current is not None else []
 
 
-def _inner_model(annotation: Any) -> Any:
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in getattr(annotation, "__args__", ()):

@@ -105,6 +105,8 @@ class SeedText:
         """The passage of the seed most like ``quote``, and its line (only to explain errors)."""
         needle = normalise(quote)
         found = fuzz.partial_ratio_alignment(needle, self.norm)
+        if found is None:
+            return 1, ""
         start, end = found.dest_start, found.dest_end
         # widen to whole words
         while start > 0 and not self.norm[start - 1].isspace():
