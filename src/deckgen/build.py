@@ -8,8 +8,8 @@ from pathlib import Path
 
 from .cards import ResolvedCard, load_cards
 from .errors import DeckgenError, Diagnostic, Location
-from .lock import describe_changes, read_lock, stamp
-from .notes import NoteSpec, build_note
+from .lock import RETIRED_SUBDECK, describe_changes, read_lock, stamp
+from .notes import NoteSpec, build_note, deck_name
 from .notetypes import note_type_hashes
 from .package import DeckSettings, write_apkg
 from .project import Project
@@ -51,6 +51,7 @@ def build(project: Project, *, locked: bool = False, now: int | None = None) -> 
     stamped, model_mod, new_lock = stamp(
         result.notes, where, note_type_hashes(), old_lock,
         int(time.time()) if now is None else now, config.guid_namespace,
+        deck_name(config.name, RETIRED_SUBDECK),
     )
     if locked and new_lock.dumps() != (project.lock_path.read_text(encoding="utf-8")
                                        if project.lock_path.exists() else ""):

@@ -30,7 +30,7 @@ class ResolvedCard:
     """A valid card with everything needed to render it."""
 
     card: Card
-    location: Location
+    location: Location  # of the card's id
     deck: str | None
     file_tags: tuple[str, ...]
     seed: SeedText
@@ -63,7 +63,6 @@ def load_cards(cards_dir: Path, seeds: dict[str, SeedText]) -> list[ResolvedCard
             continue
         for index, card in enumerate(card_file.cards):
             at = ("cards", index)
-            where = doc.at(at)
             id_at = doc.at((*at, "id"))
             if card.id in first_seen:
                 errors.append(Diagnostic(
@@ -75,7 +74,7 @@ def load_cards(cards_dir: Path, seeds: dict[str, SeedText]) -> list[ResolvedCard
             result = _resolve(doc, at, card, seeds, errors)
             if result is not None:
                 resolved.append(ResolvedCard(
-                    card, where, card_file.deck, tuple(card_file.tags), *result
+                    card, id_at, card_file.deck, tuple(card_file.tags), *result
                 ))
     if errors:
         raise DeckgenError(errors)

@@ -21,6 +21,7 @@ from .package import StampedNote
 
 LOCK_VERSION = 1
 RETIRED_TAG = "deckgen::retired"
+RETIRED_SUBDECK = "Retired"
 RETIRED_NOTICE = (
     "This card was retired: it is no longer part of the deck's source material. "
     "Find such cards with the search <code>tag:deckgen::retired</code>, then suspend or "
@@ -91,6 +92,7 @@ def stamp(
     old: Lock,
     now: int,
     namespace: str,
+    retired_deck: str,
 ) -> tuple[list[StampedNote], int, Lock]:
     """Give every note its ``mod``; return the notes to ship, the note types' ``mod`` and the new lock."""
     new = Lock()
@@ -120,8 +122,8 @@ def stamp(
             continue
         mod = entry.mod if card_id in old.retired else _next_mod(entry, now)
         new.retired[card_id] = LockEntry(mod, entry.kind, entry.front, entry.deck)
-        stamped.append(StampedNote(_retired_spec(card_id, new.retired[card_id], namespace), mod,
-                                   suspended=True))
+        spec = _retired_spec(card_id, new.retired[card_id], namespace, retired_deck)
+        stamped.append(StampedNote(spec, mod, suspended=True))
     for name, digest in sorted(note_type_hashes.items()):
         previous = old.note_types.get(name)
         mod = previous.mod if previous and previous.hash == digest else _next_mod(previous, now)
@@ -130,12 +132,12 @@ def stamp(
     return stamped, model_mod, new
 
 
-def _retired_spec(card_id: str, entry: LockEntry, namespace: str) -> NoteSpec:
+def _retired_spec(card_id: str, entry: LockEntry, namespace: str, deck: str) -> NoteSpec:
     names = BASIC_FIELDS if entry.kind == "basic" else CLOZE_FIELDS
     values = {"Notice": RETIRED_NOTICE, "CardId": card_id}
     fields = (entry.front, *(values.get(name, "") for name in names[1:]))
     return NoteSpec(card_id, note_guid(namespace, card_id), entry.kind, fields,
-                    (RETIRED_TAG,), entry.deck)
+                    (RETIRED_TAG,), deck)
 
 
 def describe_changes(old: Lock, new: Lock) -> list[str]:
