@@ -66,3 +66,8 @@ def test_card_files_are_named_after_their_theme() -> None:
         "caregiving-als.yaml", "evidence-levels.yaml", "overstimulation.yaml",
         "safety-principles.yaml",
     ]
+
+
+def test_starter_deck_passes_the_strict_lint() -> None:
+    result = deckgen.check(deckgen.load_project(REPO), lint=True, strict=True)
+    assert result.warnings == []

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .cards import ResolvedCard, load_cards
 from .errors import DeckgenError, Diagnostic, Location
+from .lint import lint as lint_cards
 from .lock import RETIRED_SUBDECK, describe_changes, read_lock, stamp
 from .notes import NoteSpec, build_note, deck_name
 from .notetypes import note_type_hashes
@@ -21,6 +22,7 @@ from .seeds import load_seeds
 class CheckResult:
     cards: list[ResolvedCard]
     notes: list[NoteSpec]
+    warnings: list[Diagnostic]
 
 
 @dataclass(frozen=True)
@@ -32,13 +34,19 @@ class BuildResult:
     retired: int
 
 
-def check(project: Project) -> CheckResult:
-    """Run every check; raise :class:`DeckgenError` with all problems found. Writes nothing."""
+def check(project: Project, *, lint: bool = False, strict: bool = False) -> CheckResult:
+    """Run every check (and the card-writing rules with ``lint``); raise :class:`DeckgenError`
+    with all problems found, warnings included. ``strict`` makes warnings errors. Writes nothing."""
     seeds = load_seeds(project.seeds_dir)
     cards = load_cards(project.cards_dir, seeds)
     config = project.config
     notes = [build_note(rc, config.name, config.guid_namespace) for rc in cards]
-    return CheckResult(cards, notes)
+    findings = lint_cards(cards) if lint else []
+    if strict:
+        findings = [replace(d, severity="error") for d in findings]
+    if any(d.severity == "error" for d in findings):
+        raise DeckgenError(findings)
+    return CheckResult(cards, notes, findings)
 
 
 def build(project: Project, *, locked: bool = False, now: int | None = None) -> BuildResult:

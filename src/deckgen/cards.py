@@ -35,6 +35,15 @@ class ResolvedCard:
     file_tags: tuple[str, ...]
     seed: SeedText
     passages: tuple[Passage, ...]
+    doc: YamlDocument
+    index: int
+
+    def where(self, key: str | None = None) -> Location:
+        """Where one of the card's keys stands (the card's id when ``key`` is None)."""
+        if key is None:
+            return self.location
+        path = tuple(int(p) if p.isdigit() else p for p in key.split("."))
+        return self.doc.at(("cards", self.index, *path))
 
 
 def find_card_files(cards_dir: Path) -> list[Path]:
@@ -74,7 +83,7 @@ def load_cards(cards_dir: Path, seeds: dict[str, SeedText]) -> list[ResolvedCard
             result = _resolve(doc, at, card, seeds, errors)
             if result is not None:
                 resolved.append(ResolvedCard(
-                    card, id_at, card_file.deck, tuple(card_file.tags), *result
+                    card, id_at, card_file.deck, tuple(card_file.tags), *result, doc, index
                 ))
     if errors:
         raise DeckgenError(errors)

@@ -45,7 +45,9 @@ def _reporting(func: F) -> F:
             for diagnostic in exc.diagnostics:
                 click.echo(diagnostic.format(), err=True)
             count = sum(d.severity == "error" for d in exc.diagnostics)
-            click.echo(f"{count} error{'s' if count != 1 else ''}", err=True)
+            warnings = len(exc.diagnostics) - count
+            extra = f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
+            click.echo(f"{count} error{'s' if count != 1 else ''}{extra}", err=True)
             sys.exit(1)
         except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
             raise
@@ -92,12 +94,17 @@ def build(cards: Path | None, seeds: Path | None, output: Path | None, locked: b
 
 @cli.command()
 @_paths
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @_reporting
-def check(cards: Path | None, seeds: Path | None) -> None:
-    """Run every check and write nothing."""
+def check(cards: Path | None, seeds: Path | None, strict: bool) -> None:
+    """Run every check and the card-writing rules; write nothing."""
     project = load_project(Path("."), cards=cards, seeds=seeds)
-    result = check_deck(project)
-    click.echo(f"checked {len(result.cards)} cards: no errors")
+    result = check_deck(project, lint=True, strict=strict)
+    for warning in result.warnings:
+        click.echo(warning.format(), err=True)
+    count = len(result.warnings)
+    warned = f", {count} warning{'s' if count != 1 else ''}" if count else ""
+    click.echo(f"checked {len(result.cards)} cards: no errors{warned}")
 
 
 def _size(size: int) -> str:

@@ -85,6 +85,14 @@ class Source(_Strict):
     quote: Quotes = Field(description="A verbatim passage of the seed, or a list of up to three.")
 
 
+class LintSettings(_Strict):
+    """Per-card lint settings: silence a rule for this card, with a reason."""
+
+    ignore: dict[str, str | None] = Field(
+        default_factory=dict, description='Rule code to reason, e.g. {DG104: "why"}.'
+    )
+
+
 class Card(_Strict):
     """One card: ``question`` + ``answer`` (basic) or ``cloze``."""
 
@@ -97,6 +105,7 @@ class Card(_Strict):
     caveat: Text | None = Field(None, description="What is missing, in one sentence.")
     tags: list[Tag] = Field(default_factory=list)
     extra: Text | None = Field(None, description="Shown on the back, under the answer.")
+    lint: LintSettings | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Card:
@@ -220,6 +229,9 @@ def _diagnostic(doc: YamlDocument, model: type[BaseModel], err: Any) -> Diagnost
         return Diagnostic(doc.at(loc), f"'{name}' must be text, got {_kind(value)}")
     if kind in ("list_type",):
         return Diagnostic(doc.at(loc), f"'{name}' must be a list, got {_kind(value)}")
+    if kind == "dict_type" and name == "ignore":
+        return Diagnostic(doc.at(loc), 'lint: ignore must map each rule code to a reason, '
+                          'e.g. {DG104: "the list is the point"}')
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         what = f"'{name}'" if loc else "the file"
         return Diagnostic(doc.at(loc), f"{what} must be a mapping, got {_kind(value)}")

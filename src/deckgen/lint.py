@@ -1,0 +1,280 @@
+"""The card-writing rules a machine can check (``card-writing.md``), each with a stable code.
+
+Each rule is declared once in ``RULES`` (code, name, severity, summary); ``docs/lint-rules.md``
+documents every code and a test fails if one is missing there. A card may silence a rule for
+itself only with a reason: ``lint: {ignore: {DG104: "the list is the point"}}``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from .cards import ResolvedCard
+from .errors import Diagnostic
+from .evidence import BY_ID
+from .schema import Card
+
+ANSWER_WARN_WORDS = 15
+ANSWER_MAX_WORDS = 25
+QUESTION_MAX_WORDS = 30
+MAX_LIST_ITEMS = 3
+QUOTE_MIN_WORDS, QUOTE_MAX_WORDS = 5, 60
+CLOZE_MAX_DELETIONS, CLOZE_MAX_WORDS = 2, 5
+NEAR_DUPLICATE_SCORE = 90
+
+YES_NO_OPENERS = frozenset((
+    "is", "are", "was", "were", "am", "does", "do", "did", "can", "could", "should", "would",
+    "will", "shall", "has", "have", "had", "may", "might", "must", "isn't", "aren't", "doesn't",
+    "don't", "didn't", "can't", "couldn't", "shouldn't", "wouldn't", "won't", "hasn't", "haven't"
+))
+YES_NO_ANSWERS = {"yes", "no", "true", "false", "yes.", "no.", "true.", "false."}
+OVERCLAIMS = ("cure", "cures", "cured", "proven", "reverses", "guarantees", "always works")
+ATTRIBUTION_MARKERS = ("according to", "a reader", "reader's", "the column", "the author",
+                       "the physician", "the caregiver", "disclaimer")
+STOPWORDS = frozenset((
+    "a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "but", "what", "which", "who",
+    "whom", "whose", "when", "where", "why", "how", "does", "do", "did", "is", "are", "was", "were",
+    "be", "been", "this", "that", "these", "those", "it", "its", "by", "with", "as", "at", "from",
+    "according", "his", "her", "their", "he", "she", "they", "you", "your"
+))
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: str  # "error" or "warning"
+    summary: str
+
+
+RULES: dict[str, Rule] = {r.code: r for r in (
+    Rule("DG100", "ignore-without-reason", "error",
+         "a `lint: ignore:` entry names a known rule and gives a reason"),
+    Rule("DG101", "answer-too-long", "warning",
+         f"an answer has at most {ANSWER_WARN_WORDS} words (error over {ANSWER_MAX_WORDS})"),
+    Rule("DG102", "question-too-long", "error",
+         f"a question has at most {QUESTION_MAX_WORDS} words"),
+    Rule("DG103", "enumeration", "error",
+         f"an answer lists at most {MAX_LIST_ITEMS} items"),
+    Rule("DG104", "yes-no-question", "error",
+         "no yes/no questions, no yes/no/true/false answers"),
+    Rule("DG105", "answer-in-question", "error",
+         "the question does not give the answer away"),
+    Rule("DG106", "several-questions", "warning", "one question per card (one '?')"),
+    Rule("DG107", "unattributed", "error",
+         "opinion, anecdote and testimony name their source in the question"),
+    Rule("DG108", "overclaiming", "error",
+         "no 'cure', 'proven', 'reverses'… outside a quote below the rct level"),
+    Rule("DG109", "quote-shape", "error",
+         f"a quote has {QUOTE_MIN_WORDS} to {QUOTE_MAX_WORDS} words, no '...' elision, one passage"),
+    Rule("DG110", "near-duplicate", "warning", "no two questions nearly the same text"),
+    Rule("DG111", "cloze-hygiene", "error",
+         f"at most {CLOZE_MAX_DELETIONS} deletions of at most {CLOZE_MAX_WORDS} words, "
+         "numbered from c1"),
+)}
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+    field: str | None = None  # the card key it is about ("a.b.0" for nested); None: the card
+    severity: str | None = None  # overrides the rule's default
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[\w'\u2019-]+", _strip_markup(text))
+
+
+def _strip_markup(text: str) -> str:
+    text = re.sub(r"\{\{c\d+::(.*?)(?:::[^}]*)?\}\}", r"\1", text)
+    return re.sub(r"[*_`\[\]()<>#]", " ", text)
+
+
+def content_words(text: str) -> set[str]:
+    return {w.lower().strip("'\u2019") for w in words(text)} - STOPWORDS
+
+
+def _card_rules(rc: ResolvedCard) -> Iterator[Finding]:
+    card = rc.card
+    if card.answer is not None:
+        n = len(words(card.answer))
+        if n > ANSWER_MAX_WORDS:
+            yield Finding("DG101", f"answer has {n} words (at most {ANSWER_MAX_WORDS}; aim for "
+                          f"{ANSWER_WARN_WORDS}): split the card", "answer", "error")
+        elif n > ANSWER_WARN_WORDS:
+            yield Finding("DG101", f"answer has {n} words (aim for at most {ANSWER_WARN_WORDS})",
+                          "answer")
+        items = _list_items(card.answer)
+        if items > MAX_LIST_ITEMS:
+            yield Finding("DG103", f"answer lists {items} items (at most {MAX_LIST_ITEMS}): "
+                          "split the card or use a cloze", "answer")
+        if card.answer.strip().lower() in YES_NO_ANSWERS:
+            yield Finding("DG104", "the answer is yes/no/true/false: ask an open question",
+                          "answer")
+    if card.question is not None:
+        n = len(words(card.question))
+        if n > QUESTION_MAX_WORDS:
+            yield Finding("DG102", f"question has {n} words (at most {QUESTION_MAX_WORDS})",
+                          "question")
+        first = (words(card.question) or [""])[0].lower()
+        if first in YES_NO_OPENERS:
+            yield Finding("DG104", f"yes/no question (opens with '{first}'): ask what, why or "
+                          "how", "question")
+        if card.question.count("?") > 1:
+            yield Finding("DG106", f"{card.question.count('?')} question marks: ask one "
+                          "question per card", "question")
+        if card.answer is not None:
+            answer = content_words(card.answer)
+            shared = answer & content_words(card.question)
+            if answer and len(shared) / len(answer) > 0.5 and len(answer - shared) < 3:
+                yield Finding("DG105", "the question contains most of the answer's words ("
+                              + ", ".join(sorted(shared)) + ")", "question")
+    yield from _attribution(rc)
+    yield from _overclaiming(card)
+    yield from _quote_shape(card)
+    if card.cloze is not None:
+        yield from _cloze_hygiene(card.cloze)
+
+
+def _list_items(answer: str) -> int:
+    """Items listed in an answer: Markdown list lines, or ``a, b, c and d`` in a sentence."""
+    lines = [ln for ln in answer.splitlines() if re.match(r"\s*(?:[-*+]|\d+[.)])\s", ln)]
+    if lines:
+        return len(lines)
+    most = 1
+    for sentence in re.split(r"[;:.!?](?:\s|$)", re.sub(r"\([^)]*\)", "", answer)):
+        parts = [part.strip() for part in sentence.split(",")]
+        for i, part in enumerate(parts):
+            if i and re.match(r"(?:and|or)\b", part):
+                most = max(most, i + 1)
+                break
+            if i and re.search(r"\b(?:and|or)\b", part):
+                most = max(most, i + 2)
+                break
+    return most
+
+
+def _attribution(rc: ResolvedCard) -> Iterator[Finding]:
+    card, level = rc.card, BY_ID[rc.card.evidence]
+    if not level.needs_attribution:
+        return
+    front = (card.question or card.cloze or "").lower()
+    seed = rc.seed.seed
+    names = [w for w in re.findall(r"[A-Z][\w'-]{2,}", seed.author or "")]
+    publisher = re.sub(r"\s*\(.*\)", "", seed.publisher or "")
+    markers = [*(n.lower() for n in names), *ATTRIBUTION_MARKERS]
+    if publisher:
+        markers.append(publisher.lower())
+    if not any(m in front for m in markers):
+        who = names[-1] if names else "the source"
+        yield Finding("DG107", f"'{level.id}' needs its source named in the question "
+                      f"(e.g. 'According to {who}, …')", "cloze" if card.cloze else "question")
+
+
+def _overclaiming(card: Card) -> Iterator[Finding]:
+    if BY_ID[card.evidence].rank <= BY_ID["rct"].rank:
+        return
+    for name in ("question", "answer", "cloze", "extra", "caveat"):
+        text = getattr(card, name)
+        if not text:
+            continue
+        unquoted = re.sub(r"\"[^\"]*\"|“[^”]*”|'[^']{3,}'", " ", text).lower()
+        for word in OVERCLAIMS:
+            if re.search(rf"\b{word}\b", unquoted):
+                yield Finding("DG108", f"'{word}' overclaims for '{card.evidence}' evidence: "
+                              "say what the source reports", name)
+
+
+def _quote_shape(card: Card) -> Iterator[Finding]:
+    quotes = card.source.quote
+    if len(quotes) > 1:
+        yield Finding("DG109", "quote one passage: several passages usually mean several cards",
+                      "source.quote")
+    for i, quote in enumerate(quotes):
+        where = f"source.quote.{i}" if len(quotes) > 1 else "source.quote"
+        n = len(words(quote))
+        if "..." in quote or "\u2026" in quote:
+            yield Finding("DG109", "quote contains an elision ('...'): quote one unbroken "
+                          "passage", where)
+        elif not QUOTE_MIN_WORDS <= n <= QUOTE_MAX_WORDS:
+            yield Finding("DG109", f"quote has {n} words ({QUOTE_MIN_WORDS} to "
+                          f"{QUOTE_MAX_WORDS})", where)
+
+
+def _cloze_hygiene(cloze: str) -> Iterator[Finding]:
+    deletions = re.findall(r"\{\{c(\d+)::(.*?)\}\}", cloze)
+    numbers = sorted({int(n) for n, _ in deletions})
+    if len(deletions) > CLOZE_MAX_DELETIONS:
+        yield Finding("DG111", f"{len(deletions)} deletions (at most {CLOZE_MAX_DELETIONS})",
+                      "cloze")
+    if numbers and numbers != list(range(1, len(numbers) + 1)):
+        yield Finding("DG111", "deletions must be numbered from c1 without gaps", "cloze")
+    for _, text in deletions:
+        n = len(words(text.split("::")[0]))
+        if n > CLOZE_MAX_WORDS:
+            yield Finding("DG111", f"a deletion has {n} words (at most {CLOZE_MAX_WORDS})", "cloze")
+
+
+def near_duplicates(cards: list[ResolvedCard]) -> Iterator[tuple[ResolvedCard, ResolvedCard, float]]:
+    """Pairs of nearly identical questions, without comparing all pairs.
+
+    Questions are bucketed by each of their three rarest content words; only questions that share
+    a bucket are compared. Near duplicates share most words, so they share a rare one.
+    """
+    texts = [_strip_markup(rc.card.question or rc.card.cloze or "").lower() for rc in cards]
+    tokens = [content_words(t) for t in texts]
+    frequency: dict[str, int] = defaultdict(int)
+    for toks in tokens:
+        for tok in toks:
+            frequency[tok] += 1
+    buckets: dict[str, list[int]] = defaultdict(list)
+    for i, toks in enumerate(tokens):
+        for tok in sorted(toks, key=lambda t: (frequency[t], t))[:3]:
+            buckets[tok].append(i)
+    seen: set[tuple[int, int]] = set()
+    for members in buckets.values():
+        for a_pos, a in enumerate(members[:200]):
+            for b in members[a_pos + 1 : 200]:
+                pair = (a, b) if a < b else (b, a)
+                if pair in seen:
+                    continue
+                seen.add(pair)
+                score = fuzz.token_sort_ratio(texts[a], texts[b])
+                if score >= NEAR_DUPLICATE_SCORE:
+                    yield cards[pair[0]], cards[pair[1]], score
+
+
+def lint(cards: list[ResolvedCard]) -> list[Diagnostic]:
+    """Run every rule on every card."""
+    out: list[Diagnostic] = []
+
+    def report(rc: ResolvedCard, finding: Finding) -> None:
+        reason = rc.card.lint.ignore.get(finding.code) if rc.card.lint else None
+        if reason:
+            return
+        rule = RULES[finding.code]
+        out.append(Diagnostic(rc.where(finding.field),
+                              f"[{rule.code}] {finding.message}",
+                              finding.severity or rule.severity))
+
+    for rc in cards:
+        if rc.card.lint:
+            for code, reason in rc.card.lint.ignore.items():
+                if code not in RULES:
+                    report(rc, Finding("DG100", f"unknown rule '{code}' in lint: ignore", "lint"))
+                elif not (reason or "").strip():
+                    report(rc, Finding("DG100", f"ignoring {code} needs a reason: "
+                                       f"lint: {{ignore: {{{code}: \"why\"}}}}", "lint"))
+        for finding in _card_rules(rc):
+            report(rc, finding)
+    for a, b, score in near_duplicates(cards):
+        report(b, Finding("DG110", f"question nearly the same as card '{a.card.id}' at "
+                          f"{a.location.display()} ({score:.0f}% alike)",
+                          "cloze" if b.card.cloze else "question"))
+    return out
