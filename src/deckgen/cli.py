@@ -16,10 +16,13 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
+from .authoring import find_quotes, new_card, yaml_quoted
 from .build import build as build_deck
 from .build import check as check_deck
-from .errors import DeckgenError
+from .diff import diff_revisions, render
+from .errors import DeckgenError, Diagnostic, Location
 from .project import load_project
+from .schema import json_schemas
 
 ISSUES_URL = "https://github.com/deckgen/deckgen/issues"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -105,6 +108,61 @@ def check(cards: Path | None, seeds: Path | None, strict: bool) -> None:
     count = len(result.warnings)
     warned = f", {count} warning{'s' if count != 1 else ''}" if count else ""
     click.echo(f"checked {len(result.cards)} cards: no errors{warned}")
+
+
+@cli.command()
+@click.option("-o", "--output-dir", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("schema"), show_default=True, help="Where to write the schemas.")
+@_reporting
+def schema(output_dir: Path) -> None:
+    """Write the JSON Schemas of card files, the seed manifest and the project file."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in json_schemas().items():
+        (output_dir / name).write_text(text, encoding="utf-8")
+        click.echo((output_dir / name).as_posix())
+
+
+@cli.command()
+@click.argument("seed")
+@click.argument("words")
+@click.option("--seeds", "seeds", type=click.Path(path_type=Path, file_okay=False),
+              help="Seed folder (default: from deckgen.yaml, 'seeds').")
+@click.option("-n", "--limit", default=5, show_default=True, help="How many candidates.")
+@_reporting
+def quote(seed: str, words: str, seeds: Path | None, limit: int) -> None:
+    """Find passages of SEED matching WORDS (fuzzy), ready to paste as quote:."""
+    project = load_project(Path("."), seeds=seeds)
+    candidates = find_quotes(project, seed, words, limit)
+    if not candidates:
+        raise DeckgenError([Diagnostic(Location(project.seeds_dir / "seeds.yaml"),
+                                       f"no passage of '{seed}' resembles \"{words}\"")])
+    for c in candidates:
+        click.echo(f"line {c.line} ({c.score:.0f}%):\n      quote: {yaml_quoted(c.passage)}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@_reporting
+def new(file: Path) -> None:
+    """Append a card skeleton with a fresh, never-used id to FILE."""
+    project = load_project(Path("."))
+    card_id = new_card(project, file)
+    click.echo(f"added card '{card_id}' to {file.as_posix()}: fill in the TODOs")
+
+
+@cli.command()
+@click.argument("base")
+@click.argument("head", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text",
+              show_default=True)
+@_reporting
+def diff(base: str, head: str | None, fmt: str) -> None:
+    """Cards added, changed (word diff) and retired between BASE and HEAD (default: the
+    working tree)."""
+    project = load_project(Path("."))
+    cards_dir = project.cards_dir.relative_to(project.root).as_posix()
+    result = diff_revisions(project.root, cards_dir, base, head)
+    click.echo(render(result, markdown=fmt == "markdown"), nl=False)
 
 
 def _size(size: int) -> str:

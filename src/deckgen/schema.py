@@ -6,6 +6,7 @@ with them and the JSON Schema for editors is generated from them.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -64,8 +65,10 @@ def _one_or_more(value: Any) -> Any:
 
 
 Text = Annotated[str, Field(min_length=1)]
-Id = Annotated[str, AfterValidator(_check_id)]
-Tag = Annotated[str, AfterValidator(_check_tag)]
+Id = Annotated[str, AfterValidator(_check_id),
+               Field(json_schema_extra={"pattern": f"^{ID_RE.pattern}$"})]
+Tag = Annotated[str, AfterValidator(_check_tag),
+                Field(json_schema_extra={"pattern": f"^{TAG_RE.pattern}$"})]
 EvidenceId = Literal[LEVEL_IDS]  # type: ignore[valid-type]
 Quotes = Annotated[
     list[Text],
@@ -191,6 +194,23 @@ class ProjectFile(_Strict):
 
 
 M = TypeVar("M", bound=BaseModel)
+
+SCHEMA_FILES: dict[str, type[BaseModel]] = {
+    "card-file.schema.json": CardFile,
+    "seeds.schema.json": SeedManifest,
+    "project.schema.json": ProjectFile,
+}
+
+
+def json_schemas() -> dict[str, str]:
+    """The JSON Schema of each file format, as committed under ``schema/`` for editors."""
+    out = {}
+    for name, model in SCHEMA_FILES.items():
+        schema = model.model_json_schema(mode="validation")
+        schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+                  "$id": f"https://deckgen.invalid/schema/{name}", **schema}
+        out[name] = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+    return out
 
 
 def validate(doc: YamlDocument, model: type[M]) -> tuple[M | None, list[Diagnostic]]:
