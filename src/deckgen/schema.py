@@ -232,39 +232,42 @@ def _diagnostic(doc: YamlDocument, model: type[BaseModel], err: Any) -> Diagnost
     loc: tuple[str | int, ...] = tuple(err["loc"])
     kind = err["type"]
     name = next((part for part in reversed(loc) if isinstance(part, str)), "value")
+    # an item of a list is named by its position
+    name = f"item {loc[-1] + 1} of '{name}'" if loc and isinstance(loc[-1], int) else f"'{name}'"
     value = err.get("input")
     if kind == "missing":
-        return Diagnostic(doc.at(loc[:-1]), f"missing key '{name}'")
+        return Diagnostic(doc.at(loc[:-1]), f"missing key {name}")
     if kind == "extra_forbidden":
+        key = str(loc[-1])
         allowed = _field_names(model, loc[:-1])
-        return Diagnostic(doc.key_at(loc), f"unknown key '{name}'{did_you_mean(name, allowed)}")
-    if kind == "literal_error" and name in ("evidence", "max_evidence"):
+        return Diagnostic(doc.key_at(loc), f"unknown key '{key}'{did_you_mean(key, allowed)}")
+    if kind == "literal_error" and name in ("'evidence'", "'max_evidence'"):
         hint = did_you_mean(str(value), LEVEL_IDS)
         if not hint:
             hint = "; expected one of: " + ", ".join(LEVEL_IDS)
         text = f"unknown evidence level '{value}'{hint}" if isinstance(value, str) else (
-            f"'{name}' must be text, got {_kind(value)}")
+            f"{name} must be text, got {_kind(value)}")
         return Diagnostic(doc.at(loc), text)
     if kind in ("string_type", "str_type"):
-        return Diagnostic(doc.at(loc), f"'{name}' must be text, got {_kind(value)}")
+        return Diagnostic(doc.at(loc), f"{name} must be text, got {_kind(value)}")
     if kind in ("list_type",):
-        return Diagnostic(doc.at(loc), f"'{name}' must be a list, got {_kind(value)}")
-    if kind == "dict_type" and name == "ignore":
+        return Diagnostic(doc.at(loc), f"{name} must be a list, got {_kind(value)}")
+    if kind == "dict_type" and name == "'ignore'":
         return Diagnostic(doc.at(loc), 'lint: ignore must map each rule code to a reason, '
                           'e.g. {DG104: "the list is the point"}')
     if kind in ("model_type", "dict_type", "model_attributes_type"):
-        what = f"'{name}'" if loc else "the file"
+        what = name if loc else "the file"
         return Diagnostic(doc.at(loc), f"{what} must be a mapping, got {_kind(value)}")
     if kind == "string_too_short":
-        return Diagnostic(doc.at(loc), f"'{name}' must not be empty")
-    if kind == "too_long" and name == "quote":
+        return Diagnostic(doc.at(loc), f"{name} must not be empty")
+    if kind == "too_long" and name == "'quote'":
         return Diagnostic(doc.at(loc), f"'quote' may list at most {MAX_QUOTES} passages")
-    if kind == "too_short" and name == "quote":
+    if kind == "too_short" and name == "'quote'":
         return Diagnostic(doc.at(loc), "'quote' must list at least one passage")
     if kind in ("int_type", "int_parsing"):
-        return Diagnostic(doc.at(loc), f"'{name}' must be a whole number, got {value!r}")
+        return Diagnostic(doc.at(loc), f"{name} must be a whole number, got {value!r}")
     if kind == "greater_than":
-        return Diagnostic(doc.at(loc), f"'{name}' must be a large fixed number (over 2^20)")
+        return Diagnostic(doc.at(loc), f"{name} must be a large fixed number (over 2^20)")
     return Diagnostic(doc.at(loc), err["msg"][0].lower() + err["msg"][1:])
 
 

@@ -7,6 +7,7 @@ texts are valid. Duplicate keys, anchors/aliases and non-text keys are errors.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,6 @@ Path_ = tuple[str | int, ...]
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
-_NULL_TAG = "tag:yaml.org,2002:null"
 
 
 @dataclass
@@ -50,8 +50,9 @@ class YamlDocument:
         return Location(self.path, *mark) if mark else self.at(loc)
 
 
-def _pos(mark: yaml.Mark) -> tuple[int, int]:
-    return (mark.line + 1, mark.column + 1)
+def _pos(mark: Any) -> tuple[int, int]:
+    """1-based (line, column) of a PyYAML or libyaml mark."""
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
 def read_text(path: Path, what: str = "file") -> str:
@@ -86,8 +87,10 @@ def read_text(path: Path, what: str = "file") -> str:
 def load_yaml(path: Path) -> YamlDocument:
     """Parse one YAML file; raise :class:`DeckgenError` with a located message on any problem."""
     text = read_text(path, "YAML file")
+    doc = YamlDocument(path, None)
+    errors: list[Diagnostic] = []
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        found = _Builder(doc, errors).build(yaml.parse(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(path, *_pos(mark)) if mark else Location(path)
@@ -97,72 +100,107 @@ def load_yaml(path: Path) -> YamlDocument:
         raise _fail(where, f"YAML syntax error: {problem}") from None
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
         raise _fail(Location(path), f"YAML syntax error: {exc}") from None
-    doc = YamlDocument(path, None)
-    if root is None:
-        raise _fail(Location(path), "file is empty")
-    errors: list[Diagnostic] = []
-    doc.data = _Converter(doc, errors).convert(root)
     if errors:
         raise DeckgenError(errors)
+    if not found:
+        raise _fail(Location(path), "file is empty")
     return doc
 
 
-class _Converter:
+_NULLS = {"", "~", "null", "Null", "NULL"}
+
+
+class _Builder:
+    """Builds plain data straight from the parser's events: one pass, no recursion (so deep
+    nesting cannot crash the C composer), positions recorded, aliases and duplicates refused."""
+
     def __init__(self, doc: YamlDocument, errors: list[Diagnostic]) -> None:
         self.doc = doc
         self.errors = errors
-        self.seen: set[int] = set()
 
-    def error(self, node: yaml.Node, message: str) -> None:
-        self.errors.append(Diagnostic(Location(self.doc.path, *_pos(node.start_mark)), message))
+    def error(self, mark: Any, message: str) -> None:
+        self.errors.append(Diagnostic(Location(self.doc.path, *_pos(mark)), message))
 
-    def convert(self, root: yaml.Node) -> Any:
-        # Iterative, so that deep nesting cannot exhaust Python's stack.
-        result: list[Any] = [None]
-        stack: list[tuple[yaml.Node, Path_, Any, str | int]] = [(root, (), result, 0)]
-        while stack:
-            node, loc, parent, slot = stack.pop()
-            if id(node) in self.seen:
-                self.error(node, "anchors and aliases (& and *) are not supported; write the value out")
+    def build(self, events: Iterator[yaml.Event]) -> bool:
+        # a frame: [container, loc, pending key (mappings), skip-this-value flag]
+        stack: list[list[Any]] = []
+        documents = 0
+        for event in events:
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    self.error(event.start_mark, "only one YAML document per file (remove '---')")
+                    return True
                 continue
-            self.seen.add(id(node))
-            self.doc.value_marks[loc] = _pos(node.start_mark)
-            if len(loc) > MAX_DEPTH:
-                self.error(node, f"nesting is deeper than {MAX_DEPTH} levels")
+            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                frame = stack.pop()
+                self._attach(stack, frame[0])
                 continue
-            if isinstance(node, yaml.ScalarNode):
-                plain_null = node.tag == _NULL_TAG and not node.style
-                parent[slot] = None if plain_null else node.value
-            elif isinstance(node, yaml.SequenceNode):
-                items: list[Any] = [None] * len(node.value)
-                parent[slot] = items
-                for i in reversed(range(len(node.value))):
-                    stack.append((node.value[i], (*loc, i), items, i))
-            elif isinstance(node, yaml.MappingNode):
-                mapping: dict[str, Any] = {}
-                parent[slot] = mapping
-                pending = []
-                for key_node, value_node in node.value:
-                    if not isinstance(key_node, yaml.ScalarNode):
-                        self.error(key_node, "a key must be plain text")
-                        continue
-                    if key_node.tag == "tag:yaml.org,2002:merge":
-                        self.error(key_node, "merge keys (<<) are not supported; write the keys out")
-                        continue
-                    key = key_node.value
-                    if key in mapping:
-                        first = self.doc.key_marks[(*loc, key)]
-                        self.error(
-                            key_node,
-                            f"duplicate key '{key}' (first given at line {first[0]}, "
-                            f"column {first[1]})",
-                        )
-                        continue
-                    mapping[key] = None
-                    self.doc.key_marks[(*loc, key)] = _pos(key_node.start_mark)
-                    pending.append((value_node, (*loc, key), mapping, key))
-                stack.extend(reversed(pending))
-        return result[0]
+            if isinstance(event, yaml.AliasEvent):
+                self.error(event.start_mark,
+                           "anchors and aliases (& and *) are not supported; write the value out")
+                self._attach(stack, None)
+                continue
+            if isinstance(event, yaml.ScalarEvent):
+                plain = not event.style
+                if stack and isinstance(stack[-1][0], dict) and stack[-1][2] is None:
+                    self._key(stack[-1], event, plain)
+                    continue
+                loc = self._child_loc(stack)
+                self.doc.value_marks[loc] = _pos(event.start_mark)
+                self._attach(stack, None if plain and event.value in _NULLS else event.value)
+                continue
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                if stack and isinstance(stack[-1][0], dict) and stack[-1][2] is None:
+                    self.error(event.start_mark, "a key must be plain text")
+                    stack[-1][2] = _SKIP
+                loc = self._child_loc(stack)
+                if len(stack) >= MAX_DEPTH:
+                    self.error(event.start_mark, f"nesting is deeper than {MAX_DEPTH} levels")
+                    return True
+                self.doc.value_marks[loc] = _pos(event.start_mark)
+                container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
+                stack.append([container, loc, None])
+        return documents > 0
+
+    def _key(self, frame: list[Any], event: yaml.ScalarEvent, plain: bool) -> None:
+        mapping, loc = frame[0], frame[1]
+        key = event.value
+        if plain and key == "<<":
+            self.error(event.start_mark, "merge keys (<<) are not supported; write the keys out")
+            frame[2] = _SKIP
+        elif key in mapping or (*loc, key) in self.doc.key_marks:
+            first = self.doc.key_marks[(*loc, key)]
+            self.error(event.start_mark,
+                       f"duplicate key '{key}' (first given at line {first[0]}, column {first[1]})")
+            frame[2] = _SKIP
+        else:
+            self.doc.key_marks[(*loc, key)] = _pos(event.start_mark)
+            frame[2] = key
+
+    @staticmethod
+    def _child_loc(stack: list[list[Any]]) -> Path_:
+        if not stack:
+            return ()
+        container, loc, key = stack[-1]
+        if isinstance(container, dict):
+            return (*loc, key) if isinstance(key, str) else (*loc, "<skipped>")
+        return (*loc, len(container))
+
+    def _attach(self, stack: list[list[Any]], value: Any) -> None:
+        if not stack:
+            self.doc.data = value
+            return
+        frame = stack[-1]
+        if isinstance(frame[0], list):
+            frame[0].append(value)
+            return
+        key, frame[2] = frame[2], None
+        if isinstance(key, str):
+            frame[0][key] = value
+
+
+_SKIP = object()
 
 
 def _fail(location: Location, message: str) -> DeckgenError:
