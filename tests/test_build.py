@@ -66,8 +66,8 @@ def test_failed_write_keeps_previous_output_and_leaves_no_temp_files(
     monkeypatch.setattr(package, "_add", broken)
     project.write("cards/safety.yaml", CARDS_YAML.replace("First, do no harm.\n", "Do no harm.\n"))
     result = project.run("build")
-    assert result.exit_code == 3
-    assert "internal error" not in result.stdout
+    assert (result.exit_code, result.stderr) == (
+        1, "out/test.apkg:1:1: error: cannot write: No space left on device\n1 error\n")
     assert project.output.read_bytes() == previous
     assert sorted(p.name for p in project.output.parent.iterdir()) == ["test.apkg"]
     assert list(temp.iterdir()) == []

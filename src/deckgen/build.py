@@ -78,9 +78,15 @@ def build(project: Project, *, locked: bool = False, now: int | None = None) -> 
         cloze_model_id=config.note_type_ids.cloze,
         namespace=config.guid_namespace,
     )
-    size = write_apkg(settings, stamped, model_mod, project.output)
-    if not locked:
-        _write_atomically(project.lock_path, new_lock.dumps())
+    try:
+        size = write_apkg(settings, stamped, model_mod, project.output)
+        if not locked:
+            _write_atomically(project.lock_path, new_lock.dumps())
+    except OSError as exc:
+        failed = Path(exc.filename) if isinstance(exc.filename, str) else project.output
+        raise DeckgenError([Diagnostic(
+            Location(failed), f"cannot write: {exc.strerror or exc}"
+        )]) from None
     return BuildResult(
         cards=len(result.notes),
         decks=len({n.deck for n in result.notes}),
@@ -105,5 +111,8 @@ def _write_atomically(path: Path, text: str) -> None:
     if path.exists() and path.read_text(encoding="utf-8") == text:
         return
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)

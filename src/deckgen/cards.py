@@ -5,6 +5,7 @@ All problems in all files are collected and raised together.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,6 +91,23 @@ def load_cards(cards_dir: Path, seeds: dict[str, SeedText]) -> list[ResolvedCard
     return resolved
 
 
+def cloze_problem(text: str) -> str | None:
+    """Why a cloze text would not make the cards it seems to, or None.
+
+    Anki (and genanki) end a deletion at the first ``}}``, so braces left over once the
+    deletions are taken out mean the author's markup is not what Anki will read.
+    """
+    if not CLOZE_RE.search(text):
+        return "cloze has no deletion; mark one as {{c1::text}}"
+    rest = re.sub(r"\{\{c\d+::.*?\}\}", "", text, flags=re.S)
+    if "{{c" in rest and "::" in rest:
+        return "cloze deletion is not closed: end it with }}"
+    if "{{" in rest or "}}" in rest:
+        return ("unbalanced braces in cloze: Anki ends a deletion at the first '}}', so '}}' "
+                "cannot appear inside one")
+    return None
+
+
 def _resolve(
     doc: YamlDocument,
     at: tuple[str | int, ...],
@@ -98,12 +116,11 @@ def _resolve(
     errors: list[Diagnostic],
 ) -> tuple[SeedText, tuple[Passage, ...]] | None:
     ok = True
-    if card.cloze is not None and not CLOZE_RE.search(card.cloze):
-        errors.append(Diagnostic(
-            doc.at((*at, "cloze")),
-            "cloze has no deletion; mark one as {{c1::text}}",
-        ))
-        ok = False
+    if card.cloze is not None:
+        problem = cloze_problem(card.cloze)
+        if problem:
+            errors.append(Diagnostic(doc.at((*at, "cloze")), problem))
+            ok = False
     seed = seeds.get(card.source.seed)
     if seed is None:
         errors.append(Diagnostic(

@@ -80,7 +80,7 @@ def build_note(rc: ResolvedCard, root_deck: str, namespace: str) -> NoteSpec:
     names: tuple[str, ...]
     if card.cloze is not None:
         kind, names = "cloze", CLOZE_FIELDS
-        shared["Text"] = markdown_to_html(card.cloze)
+        shared["Text"] = markdown_to_html(card.cloze, cloze=True)
     else:
         assert card.question is not None and card.answer is not None
         kind, names = "basic", BASIC_FIELDS

@@ -39,15 +39,37 @@ def sanitise(fragment: str) -> str:
     )
 
 
-def markdown_to_html(text: str) -> str:
-    """Render one field's Markdown to sanitised HTML; a lone paragraph loses its ``<p>``."""
+def markdown_to_html(text: str, *, cloze: bool = False) -> str:
+    """Render one field's Markdown to sanitised HTML; a lone paragraph loses its ``<p>``.
+
+    Curly braces pairs are written as entities, so no field can carry Anki template syntax
+    (``{{…}}``), except the deletions of a cloze field (``cloze=True``).
+    """
     text = text.strip()
     if not _MARKDOWN_SYNTAX.search(text):
-        return html.escape(text, quote=False).replace('"', "&quot;")
-    rendered = _md.render(text).strip()
-    if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
-        rendered = rendered[3:-4]
-    return sanitise(rendered)
+        rendered = html.escape(text, quote=False).replace('"', "&quot;")
+    else:
+        rendered = _md.render(text).strip()
+        if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
+            rendered = rendered[3:-4]
+        rendered = sanitise(rendered)
+    return _neutralise_braces(rendered, cloze)
+
+
+_CLOZE_DELETION = re.compile(r"\{\{c\d+::.*?\}\}", re.S)
+
+
+def _neutralise_braces(fragment: str, cloze: bool) -> str:
+    def neutral(part: str) -> str:
+        return part.replace("{{", "&#123;&#123;").replace("}}", "&#125;&#125;")
+
+    if not cloze:
+        return neutral(fragment)
+    out, last = [], 0
+    for match in _CLOZE_DELETION.finditer(fragment):
+        out += [neutral(fragment[last:match.start()]), match.group()]
+        last = match.end()
+    return "".join([*out, neutral(fragment[last:])])
 
 
 def escape(text: str) -> str:
