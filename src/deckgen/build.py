@@ -105,6 +105,12 @@ def _refuse_overwriting_inputs(project: Project) -> None:
             )])
     if output == project.lock_path.resolve() or output == (project.root / "deckgen.yaml").resolve():
         raise DeckgenError([Diagnostic(Location(project.output), "output would overwrite an input")])
+    for parent in output.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise DeckgenError([Diagnostic(Location(project.output),
+                                               f"cannot write: '{parent.name}' is not a folder")])
+            break
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 
 import genanki
@@ -31,6 +32,9 @@ class NoteSpec:
         """A hash of everything a learner sees; a new hash means a new ``mod``."""
         data = json.dumps([self.kind, self.fields, self.tags, self.deck], ensure_ascii=False)
         return "sha256:" + hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def note_guid(namespace: str, card_id: str) -> str:
@@ -92,7 +96,8 @@ def build_note(rc: ResolvedCard, root_deck: str, namespace: str) -> NoteSpec:
         card_id=card.id,
         guid=note_guid(namespace, card.id),
         kind=kind,
-        fields=tuple(shared[name] for name in names),
+        # seed text may hold control characters; Anki separates fields with U+001F
+        fields=tuple(_CONTROL.sub("", shared[name]) for name in names),
         tags=tuple(tags),
         deck=deck_name(root_deck, rc.deck),
     )

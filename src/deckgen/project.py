@@ -37,8 +37,15 @@ def load_project(
         raise DeckgenError(
             [Diagnostic(Location(path), f"no {PROJECT_FILE} here; run deckgen from the project root")]
         )
-    config, errors = validate(load_yaml(path), ProjectFile)
+    doc = load_yaml(path)
+    config, errors = validate(doc, ProjectFile)
     if config is None:
+        raise DeckgenError(errors)
+    for key in ("cards", "seeds", "output"):
+        value = Path(getattr(config, key))
+        if value.is_absolute() or not (root / value).resolve().is_relative_to(root.resolve()):
+            errors.append(Diagnostic(doc.at((key,)), f"'{key}' must be a path inside the project"))
+    if errors:
         raise DeckgenError(errors)
     project = Project(
         root=root,

@@ -60,11 +60,24 @@ def _check_url(value: str) -> str:
     return value
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_control(value: str) -> str:
+    found = _CONTROL.search(value)
+    if found:
+        raise PydanticCustomError(
+            "deckgen_control", "text contains a control character (U+{code}); remove it",
+            {"code": f"{ord(found.group()):04X}"},
+        )
+    return value
+
+
 def _one_or_more(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
-Text = Annotated[str, Field(min_length=1)]
+Text = Annotated[str, Field(min_length=1), AfterValidator(_no_control)]
 Id = Annotated[str, AfterValidator(_check_id),
                Field(json_schema_extra={"pattern": f"^{ID_RE.pattern}$"})]
 Tag = Annotated[str, AfterValidator(_check_tag),

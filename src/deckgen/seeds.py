@@ -138,7 +138,7 @@ def load_seeds(seeds_dir: Path) -> dict[str, SeedText]:
         path = seeds_dir / seed.file
         resolved = path.resolve()
         if not resolved.is_relative_to(root) or Path(seed.file).is_absolute():
-            errors.append(Diagnostic(where, f"seed file '{seed.file}' is outside {seeds_dir}"))
+            errors.append(Diagnostic(where, f"seed file '{seed.file}' is outside the seeds folder"))
             continue
         if not resolved.is_file():
             errors.append(Diagnostic(where, f"seed file '{seed.file}' not found"))

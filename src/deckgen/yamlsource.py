@@ -124,7 +124,7 @@ class _Builder:
     def build(self, events: Iterator[yaml.Event]) -> bool:
         # a frame: [container, loc, pending key (mappings), skip-this-value flag]
         stack: list[list[Any]] = []
-        documents = 0
+        documents = aliases = 0
         for event in events:
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
@@ -137,8 +137,10 @@ class _Builder:
                 self._attach(stack, frame[0])
                 continue
             if isinstance(event, yaml.AliasEvent):
-                self.error(event.start_mark,
-                           "anchors and aliases (& and *) are not supported; write the value out")
+                if not aliases:
+                    self.error(event.start_mark, "anchors and aliases (& and *) are not "
+                               "supported; write the value out")
+                aliases += 1
                 self._attach(stack, None)
                 continue
             if isinstance(event, yaml.ScalarEvent):
