@@ -19,8 +19,10 @@ from . import __version__
 from .authoring import find_quotes, new_card, yaml_quoted
 from .build import build as build_deck
 from .build import check as check_deck
+from .coverage import percent, stats_table
 from .diff import diff_revisions, render
 from .errors import DeckgenError, Diagnostic, Location
+from .preview import project_coverage, write_preview
 from .project import load_project
 from .schema import json_schemas
 
@@ -163,6 +165,38 @@ def diff(base: str, head: str | None, fmt: str) -> None:
     cards_dir = project.cards_dir.relative_to(project.root).as_posix()
     result = diff_revisions(project.root, cards_dir, base, head)
     click.echo(render(result, markdown=fmt == "markdown"), nl=False)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+@cli.command()
+@_paths
+@click.option("-o", "--output-dir", "output", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("build/preview"), show_default=True,
+              help="Where to write the site (replaces an earlier preview there).")
+@_reporting
+def preview(cards: Path | None, seeds: Path | None, output: Path) -> None:
+    """Write the cards and the seeds' coverage as a static site."""
+    project = load_project(Path("."), cards=cards, seeds=seeds)
+    result = write_preview(project, output)
+    cov = result.coverage
+    click.echo(
+        f"wrote {_plural(result.cards, 'card')} in {_plural(result.decks, 'deck')} and "
+        f"{_plural(result.seeds, 'seed page')} ({cov.cited}/{cov.paragraphs} paragraphs cited, "
+        f"{percent(cov.share)}): {result.index.as_posix()}"
+    )
+
+
+@cli.command()
+@_paths
+@_reporting
+def stats(cards: Path | None, seeds: Path | None) -> None:
+    """Print each seed's cards, paragraphs cited and evidence levels."""
+    project = load_project(Path("."), cards=cards, seeds=seeds)
+    _, cov = project_coverage(project)
+    click.echo(stats_table(cov), nl=False)
 
 
 def _size(size: int) -> str:

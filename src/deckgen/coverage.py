@@ -1,0 +1,180 @@
+"""Coverage: where each card's quotes stand in its seed, which paragraphs of the seed at least
+one card cites, and the evidence levels per seed and for the whole deck.
+
+Shared by ``deckgen preview`` (the seed pages and ``coverage.html``) and ``deckgen stats``.
+
+A paragraph is a run of non-blank lines. A seed with no blank line at all is written one
+paragraph a line, so there each non-blank line is a paragraph.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from .cards import ResolvedCard
+from .evidence import LEVEL_IDS
+from .seeds import SeedText, normalise
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph of a seed: offsets ``[start, end)`` in the seed's own text, first line."""
+
+    start: int
+    end: int
+    line: int
+
+
+@dataclass(frozen=True)
+class Span:
+    """A cited passage: offsets ``[start, end)`` in the seed's own text, the id of its
+    ``<mark>`` in the preview (named after the first card id in sorted order, so moving cards
+    between files changes nothing), and every (card id, quote number) that cites exactly it."""
+
+    start: int
+    end: int
+    anchor: str
+    cites: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class SeedCoverage:
+    seed: SeedText
+    cards: tuple[ResolvedCard, ...]
+    paragraphs: tuple[Paragraph, ...]
+    spans: tuple[Span, ...]
+    cited: frozenset[int]  # indexes into paragraphs
+
+    @property
+    def levels(self) -> dict[str, int]:
+        """Cards per evidence level, strongest first, levels with no card left out."""
+        return level_counts(self.cards)
+
+    @property
+    def share(self) -> float:
+        return len(self.cited) / len(self.paragraphs) if self.paragraphs else 0.0
+
+
+@dataclass(frozen=True)
+class Coverage:
+    seeds: tuple[SeedCoverage, ...]
+    anchors: dict[tuple[str, int], str]  # (card id, quote number from 1) -> mark id
+
+    @property
+    def cards(self) -> int:
+        return sum(len(s.cards) for s in self.seeds)
+
+    @property
+    def cited(self) -> int:
+        return sum(len(s.cited) for s in self.seeds)
+
+    @property
+    def paragraphs(self) -> int:
+        return sum(len(s.paragraphs) for s in self.seeds)
+
+    @property
+    def share(self) -> float:
+        return self.cited / self.paragraphs if self.paragraphs else 0.0
+
+    @property
+    def levels(self) -> dict[str, int]:
+        return level_counts([rc for s in self.seeds for rc in s.cards])
+
+
+def level_counts(cards: list[ResolvedCard] | tuple[ResolvedCard, ...]) -> dict[str, int]:
+    counts = Counter(rc.card.evidence for rc in cards)
+    return {level: counts[level] for level in LEVEL_IDS if counts[level]}
+
+
+def split_paragraphs(text: str) -> list[Paragraph]:
+    """Runs of non-blank lines; every non-blank line when the text has no blank line."""
+    lines = text.splitlines(keepends=True)
+    blank = [not line.strip() for line in lines]
+    filled = [i for i, is_blank in enumerate(blank) if not is_blank]
+    one_per_line = bool(filled) and not any(blank[filled[0]:filled[-1]])
+    paragraphs: list[Paragraph] = []
+    offset = 0
+    current: tuple[int, int, int] | None = None  # start, end, line
+    for number, (line, is_blank) in enumerate(zip(lines, blank, strict=True), start=1):
+        start, offset = offset, offset + len(line)
+        end = start + len(line.rstrip("\r\n"))
+        if is_blank or (one_per_line and current is not None):
+            if current is not None:
+                paragraphs.append(Paragraph(*current))
+            current = None
+        if not is_blank:
+            current = (current[0], end, current[2]) if current else (start, end, number)
+    if current is not None:
+        paragraphs.append(Paragraph(*current))
+    return paragraphs
+
+
+def locate(seed: SeedText, quote: str) -> tuple[int, int] | None:
+    """Where ``quote`` stands in the seed's own text (first occurrence after normalising, as
+    :meth:`SeedText.find`), as offsets ``[start, end)``; None if it does not occur."""
+    needle = normalise(quote)
+    at = seed.norm.find(needle) if needle else -1
+    if at < 0:
+        return None
+    start = seed.origin[at]
+    last = seed.origin[at + len(needle) - 1]
+    end = next((seed.origin[i] for i in range(at + len(needle), len(seed.origin))
+                if seed.origin[i] > last), len(seed.text))
+    while end > start and seed.text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def anchor_id(card_id: str, number: int) -> str:
+    return f"q-{card_id}-{number}"
+
+
+def coverage(seeds: dict[str, SeedText], cards: list[ResolvedCard]) -> Coverage:
+    """The coverage of every seed in ``seeds`` (in their order) by ``cards``."""
+    anchors: dict[tuple[str, int], str] = {}
+    result = []
+    for seed_id, seed in seeds.items():
+        mine = tuple(rc for rc in cards if rc.seed.seed.id == seed_id)
+        where: dict[tuple[int, int], list[tuple[str, int]]] = {}
+        for rc in mine:
+            for number, quote in enumerate(rc.card.source.quote, start=1):
+                found = locate(seed, quote)
+                if found is not None:
+                    where.setdefault(found, []).append((rc.card.id, number))
+        spans = []
+        for (start, end), cites in sorted(where.items()):
+            cites.sort()
+            span = Span(start, end, anchor_id(*cites[0]), tuple(cites))
+            spans.append(span)
+            anchors.update(dict.fromkeys(cites, span.anchor))
+        paragraphs = tuple(split_paragraphs(seed.text))
+        cited = frozenset(i for i, p in enumerate(paragraphs)
+                          if any(s.start < p.end and p.start < s.end for s in spans))
+        result.append(SeedCoverage(seed, mine, paragraphs, tuple(spans), cited))
+    return Coverage(tuple(result), anchors)
+
+
+def percent(share: float) -> str:
+    return f"{round(share * 100)}%"
+
+
+def levels_text(levels: dict[str, int]) -> str:
+    return ", ".join(f"{level} {n}" for level, n in levels.items()) or "-"
+
+
+def stats_table(cov: Coverage) -> str:
+    """The figures of the coverage page as a plain-text table, one row per seed, then the
+    deck's totals."""
+    header = ("seed", "cards", "cited/paragraphs", "share", "evidence levels")
+    rows = [(s.seed.seed.id, str(len(s.cards)), f"{len(s.cited)}/{len(s.paragraphs)}",
+             percent(s.share), levels_text(s.levels)) for s in cov.seeds]
+    rows.append(("total", str(cov.cards), f"{cov.cited}/{cov.paragraphs}", percent(cov.share),
+                 levels_text(cov.levels)))
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(4)]
+    lines = []
+    for row in (header, *rows):
+        numbers = (cell.rjust(width) for cell, width in zip(row[1:4], widths[1:], strict=True))
+        cells = [row[0].ljust(widths[0]), *numbers, row[4]]
+        lines.append("  ".join(cells))
+    return "\n".join(lines) + "\n"
