@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 from .cards import ResolvedCard, load_cards
@@ -21,8 +22,14 @@ from .seeds import load_seeds
 @dataclass(frozen=True)
 class CheckResult:
     cards: list[ResolvedCard]
-    notes: list[NoteSpec]
     warnings: list[Diagnostic]
+    root_deck: str
+    namespace: str
+
+    @cached_property
+    def notes(self) -> list[NoteSpec]:
+        """The rendered notes (computed on first use: ``check`` alone doesn't need them)."""
+        return [build_note(rc, self.root_deck, self.namespace) for rc in self.cards]
 
 
 @dataclass(frozen=True)
@@ -40,13 +47,12 @@ def check(project: Project, *, lint: bool = False, strict: bool = False) -> Chec
     seeds = load_seeds(project.seeds_dir)
     cards = load_cards(project.cards_dir, seeds)
     config = project.config
-    notes = [build_note(rc, config.name, config.guid_namespace) for rc in cards]
     findings = lint_cards(cards) if lint else []
     if strict:
         findings = [replace(d, severity="error") for d in findings]
     if any(d.severity == "error" for d in findings):
         raise DeckgenError(findings)
-    return CheckResult(cards, notes, findings)
+    return CheckResult(cards, findings, config.name, config.guid_namespace)
 
 
 def build(project: Project, *, locked: bool = False, now: int | None = None) -> BuildResult:

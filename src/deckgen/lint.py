@@ -11,6 +11,8 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
+from itertools import combinations
 
 from rapidfuzz import fuzz
 
@@ -87,17 +89,26 @@ class Finding:
     severity: str | None = None  # overrides the rule's default
 
 
-def words(text: str) -> list[str]:
-    return re.findall(r"[\w'\u2019-]+", _strip_markup(text))
+_WORD_RE = re.compile(r"[\w'\u2019-]+")
+_DELETION_RE = re.compile(r"\{\{c\d+::(.*?)(?:::[^}]*)?\}\}")
+_MARKUP_RE = re.compile(r"[*_`\[\]()<>#]")
+
+
+@cache
+def words(text: str) -> tuple[str, ...]:
+    """The words of a card text, Markdown and cloze markup left out (cached: rules share it)."""
+    return tuple(_WORD_RE.findall(_strip_markup(text)))
 
 
 def _strip_markup(text: str) -> str:
-    text = re.sub(r"\{\{c\d+::(.*?)(?:::[^}]*)?\}\}", r"\1", text)
-    return re.sub(r"[*_`\[\]()<>#]", " ", text)
+    if "{{" in text:
+        text = _DELETION_RE.sub(r"\1", text)
+    return _MARKUP_RE.sub(" ", text)
 
 
-def content_words(text: str) -> set[str]:
-    return {w.lower().strip("'\u2019") for w in words(text)} - STOPWORDS
+@cache
+def content_words(text: str) -> frozenset[str]:
+    return frozenset(w.lower().strip("'\u2019") for w in words(text)) - STOPWORDS
 
 
 def _card_rules(rc: ResolvedCard) -> Iterator[Finding]:
@@ -177,6 +188,10 @@ def _attribution(rc: ResolvedCard) -> Iterator[Finding]:
                       f"(e.g. 'According to {who}, …')", "cloze" if card.cloze else "question")
 
 
+_OVERCLAIM_RE = re.compile(r"\b(" + "|".join(map(re.escape, OVERCLAIMS)) + r")\b")
+_QUOTED_RE = re.compile("\"[^\"]*\"|\u201c[^\u201d]*\u201d|'[^']{3,}'")
+
+
 def _overclaiming(card: Card) -> Iterator[Finding]:
     if BY_ID[card.evidence].rank <= BY_ID["rct"].rank:
         return
@@ -184,11 +199,10 @@ def _overclaiming(card: Card) -> Iterator[Finding]:
         text = getattr(card, name)
         if not text:
             continue
-        unquoted = re.sub(r"\"[^\"]*\"|“[^”]*”|'[^']{3,}'", " ", text).lower()
-        for word in OVERCLAIMS:
-            if re.search(rf"\b{word}\b", unquoted):
-                yield Finding("DG108", f"'{word}' overclaims for '{card.evidence}' evidence: "
-                              "say what the source reports", name)
+        unquoted = _QUOTED_RE.sub(" ", text).lower()
+        for match in dict.fromkeys(m.group(1) for m in _OVERCLAIM_RE.finditer(unquoted)):
+            yield Finding("DG108", f"'{match}' overclaims for '{card.evidence}' evidence: "
+                          "say what the source reports", name)
 
 
 def _quote_shape(card: Card) -> Iterator[Finding]:
@@ -224,30 +238,34 @@ def _cloze_hygiene(cloze: str) -> Iterator[Finding]:
 def near_duplicates(cards: list[ResolvedCard]) -> Iterator[tuple[ResolvedCard, ResolvedCard, float]]:
     """Pairs of nearly identical questions, without comparing all pairs.
 
-    Questions are bucketed by each of their three rarest content words; only questions that share
-    a bucket are compared. Near duplicates share most words, so they share a rare one.
+    Each question is keyed by every three of its four rarest content words; only questions
+    sharing a key are compared. Near duplicates differ in a word or two, so they share at least
+    three of their rarest words, while unrelated questions almost never do.
     """
-    texts = [_strip_markup(rc.card.question or rc.card.cloze or "").lower() for rc in cards]
-    tokens = [content_words(t) for t in texts]
+    fronts = [rc.card.question or rc.card.cloze or "" for rc in cards]
+    tokens = [content_words(front) for front in fronts]
+    texts = [_strip_markup(front).lower() for front in fronts]
     frequency: dict[str, int] = defaultdict(int)
     for toks in tokens:
         for tok in toks:
             frequency[tok] += 1
-    buckets: dict[str, list[int]] = defaultdict(list)
+    buckets: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for i, toks in enumerate(tokens):
-        for tok in sorted(toks, key=lambda t: (frequency[t], t))[:3]:
-            buckets[tok].append(i)
+        rarest = sorted(sorted(toks, key=lambda t: (frequency[t], t))[:4])
+        for key in combinations(rarest, min(3, len(rarest))):
+            buckets[key].append(i)
     seen: set[tuple[int, int]] = set()
     for members in buckets.values():
-        for a_pos, a in enumerate(members[:200]):
-            for b in members[a_pos + 1 : 200]:
-                pair = (a, b) if a < b else (b, a)
-                if pair in seen:
+        if len(members) < 2:
+            continue
+        for a_pos, a in enumerate(members[:50]):
+            for b in members[a_pos + 1 : 50]:
+                if (a, b) in seen:
                     continue
-                seen.add(pair)
+                seen.add((a, b))
                 score = fuzz.token_sort_ratio(texts[a], texts[b])
                 if score >= NEAR_DUPLICATE_SCORE:
-                    yield cards[pair[0]], cards[pair[1]], score
+                    yield cards[a], cards[b], score
 
 
 def lint(cards: list[ResolvedCard]) -> list[Diagnostic]:
@@ -277,4 +295,6 @@ def lint(cards: list[ResolvedCard]) -> list[Diagnostic]:
         report(b, Finding("DG110", f"question nearly the same as card '{a.card.id}' at "
                           f"{a.location.display()} ({score:.0f}% alike)",
                           "cloze" if b.card.cloze else "question"))
+    words.cache_clear()
+    content_words.cache_clear()
     return out

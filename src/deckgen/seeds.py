@@ -9,6 +9,7 @@ is computed only to explain an error.
 from __future__ import annotations
 
 import bisect
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,41 +35,53 @@ def _normalise_cluster(cluster: str) -> str:
     return out
 
 
+_CHUNKS = re.compile(r"(\s+)|([!-~]+)|(.)", re.S)
+
+
 def normalise_with_origin(text: str) -> tuple[str, list[int]]:
-    """Normalise ``text``; ``origin[i]`` is the index in ``text`` of normalised character ``i``."""
+    """Normalise ``text``; ``origin[i]`` is the index in ``text`` of normalised character ``i``.
+
+    Runs of printable ASCII (most of any text) are copied whole; other characters go through
+    NFKC with any combining marks that follow them.
+    """
     out: list[str] = []
     origin: list[int] = []
     pending_space = False
-    i, n = 0, len(text)
-    while i < n:
-        start = i
-        ch = text[i]
-        i += 1
-        if ch.isspace():
+    n = len(text)
+    pos = 0
+    while pos < n:
+        match = _CHUNKS.match(text, pos)
+        assert match is not None  # the pattern matches any character
+        start, pos = match.start(), match.end()
+        if match.group(1):
             pending_space = True
             continue
-        while i < n and not text[i].isascii() and unicodedata.combining(text[i]):
-            i += 1
-        if i == start + 1 and ch.isascii():
-            piece = ch
+        if match.group(2):
+            piece = match.group(2)
+            chunk_origin: list[int] | range = range(start, pos)
         else:
-            piece = _normalise_cluster(text[start:i])
+            while pos < n and not text[pos].isascii() and unicodedata.combining(text[pos]):
+                pos += 1
+            piece = _normalise_cluster(text[start:pos])
             if not piece:
                 continue
             if piece.isspace():
                 pending_space = True
                 continue
+            chunk_origin = [start] * len(piece)
         if pending_space:
             if out:
                 out.append(" ")
                 origin.append(start)
             pending_space = False
         out.append(piece)
-        origin.extend([start] * len(piece))
+        origin.extend(chunk_origin)
     return "".join(out), origin
 
 
 def normalise(text: str) -> str:
+    if text.isascii():  # the common case: only white space changes
+        return " ".join(text.split())
     return normalise_with_origin(text)[0]
 
 
