@@ -52,12 +52,17 @@ class Lock:
     note_types: dict[str, LockEntry] = field(default_factory=dict)
 
     def dumps(self) -> str:
-        def section(entries: dict[str, LockEntry]) -> dict[str, Any]:
-            return {key: entries[key].to_json() for key in sorted(entries)}
+        """JSON with one line per card (sorted), so a change shows as a one-line diff."""
 
-        data = {"version": LOCK_VERSION, "note_types": section(self.note_types),
-                "cards": section(self.cards), "retired": section(self.retired)}
-        return json.dumps(data, indent=1, ensure_ascii=False, sort_keys=False) + "\n"
+        def section(entries: dict[str, LockEntry]) -> str:
+            if not entries:
+                return "{}"
+            lines = [f" {json.dumps(key)}: {json.dumps(entries[key].to_json(), ensure_ascii=False)}"
+                     for key in sorted(entries)]
+            return "{\n" + ",\n".join(lines) + "\n}"
+
+        return (f'{{"version": {LOCK_VERSION},\n"note_types": {section(self.note_types)},\n'
+                f'"cards": {section(self.cards)},\n"retired": {section(self.retired)}}}\n')
 
 
 def read_lock(path: Path) -> Lock:

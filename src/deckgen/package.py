@@ -131,7 +131,7 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
     info.compress_type = zipfile.ZIP_DEFLATED
     info.create_system = 3
     info.external_attr = 0o644 << 16
-    zf.writestr(info, data, compresslevel=9)
+    zf.writestr(info, data, compresslevel=6)
 
 
 @contextlib.contextmanager

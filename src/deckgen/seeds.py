@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,14 +39,14 @@ def _normalise_cluster(cluster: str) -> str:
 _CHUNKS = re.compile(r"(\s+)|([!-~]+)|(.)", re.S)
 
 
-def normalise_with_origin(text: str) -> tuple[str, list[int]]:
+def normalise_with_origin(text: str) -> tuple[str, array[int]]:
     """Normalise ``text``; ``origin[i]`` is the index in ``text`` of normalised character ``i``.
 
     Runs of printable ASCII (most of any text) are copied whole; other characters go through
     NFKC with any combining marks that follow them.
     """
     out: list[str] = []
-    origin: list[int] = []
+    origin = array("q")  # 8 bytes an entry, not a Python int object each
     pending_space = False
     n = len(text)
     pos = 0
@@ -93,7 +94,7 @@ class SeedText:
     path: Path
     text: str
     norm: str = field(init=False)
-    origin: list[int] = field(init=False)
+    origin: array[int] = field(init=False)
     line_starts: list[int] = field(init=False)
 
     def __post_init__(self) -> None:
