@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .cards import ResolvedCard
 from .evidence import LEVEL_IDS
-from .seeds import SeedText, normalise
+from .seeds import SeedText
 
 
 @dataclass(frozen=True)
@@ -110,22 +110,6 @@ def split_paragraphs(text: str) -> list[Paragraph]:
     return paragraphs
 
 
-def locate(seed: SeedText, quote: str) -> tuple[int, int] | None:
-    """Where ``quote`` stands in the seed's own text (first occurrence after normalising, as
-    :meth:`SeedText.find`), as offsets ``[start, end)``; None if it does not occur."""
-    needle = normalise(quote)
-    at = seed.norm.find(needle) if needle else -1
-    if at < 0:
-        return None
-    start = seed.origin[at]
-    last = seed.origin[at + len(needle) - 1]
-    end = next((seed.origin[i] for i in range(at + len(needle), len(seed.origin))
-                if seed.origin[i] > last), len(seed.text))
-    while end > start and seed.text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
 def anchor_id(card_id: str, number: int) -> str:
     return f"q-{card_id}-{number}"
 
@@ -139,7 +123,7 @@ def coverage(seeds: dict[str, SeedText], cards: list[ResolvedCard]) -> Coverage:
         where: dict[tuple[int, int], list[tuple[str, int]]] = {}
         for rc in mine:
             for number, quote in enumerate(rc.card.source.quote, start=1):
-                found = locate(seed, quote)
+                found = seed.span(quote)
                 if found is not None:
                     where.setdefault(found, []).append((rc.card.id, number))
         spans = []

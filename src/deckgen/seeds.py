@@ -99,20 +99,35 @@ class SeedText:
 
     def __post_init__(self) -> None:
         self.norm, self.origin = normalise_with_origin(self.text)
-        self.line_starts = [0] + [i + 1 for i, ch in enumerate(self.text) if ch == "\n"]
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
 
     def line_of(self, index: int) -> int:
         return bisect.bisect_right(self.line_starts, index)
 
-    def find(self, quote: str) -> tuple[str, int] | None:
-        """The seed's own words for ``quote`` and their line, or None if it does not occur."""
+    def span(self, quote: str) -> tuple[int, int] | None:
+        """Where ``quote`` first stands in the seed's own text, as offsets ``[start, end)``
+        (trailing white space left out), or None if it does not occur after normalising."""
         needle = normalise(quote)
         at = self.norm.find(needle) if needle else -1
-        return None if at < 0 else self._passage(at, at + len(needle))
+        return None if at < 0 else self._original(at, at + len(needle))
 
-    def _passage(self, start: int, end: int) -> tuple[str, int]:
-        first = self.origin[start]
-        stop = self.origin[end] if end < len(self.origin) else len(self.text)
+    def find(self, quote: str) -> tuple[str, int] | None:
+        """The seed's own words for ``quote`` and their line, or None if it does not occur."""
+        found = self.span(quote)
+        return None if found is None else self._passage(*found)
+
+    def _original(self, start: int, end: int) -> tuple[int, int]:
+        """Offsets in the text for normalised offsets ``[start, end)``."""
+        first, last = self.origin[start], self.origin[end - 1]
+        # the first source character after the match (one source character may have become
+        # several normalised ones, e.g. an ellipsis)
+        stop = next((self.origin[i] for i in range(end, len(self.origin))
+                     if self.origin[i] > last), len(self.text))
+        while stop > first and self.text[stop - 1].isspace():
+            stop -= 1
+        return first, stop
+
+    def _passage(self, first: int, stop: int) -> tuple[str, int]:
         return " ".join(self.text[first:stop].split()), self.line_of(first)
 
     def nearest(self, quote: str) -> tuple[int, str]:
@@ -129,7 +144,7 @@ class SeedText:
             end += 1
         if end <= start:
             return 1, ""
-        passage, line = self._passage(start, end)
+        passage, line = self._passage(*self._original(start, end))
         return line, passage
 
 
