@@ -72,6 +72,21 @@ cards:
     caveat: The author's own judgement.
 """
 
+# a source block that resolves in SEED_TEXT, for tests that build cards by hand
+PRESSURE_SOURCE = """\
+    source:
+      seed: tiny
+      quote: When excessive pressure is applied
+    evidence: expert-opinion
+"""
+
+
+def pressure_card(card_id: str) -> str:
+    """A valid basic card about the second way massage harms, with the given id."""
+    return (f"  - id: {card_id}\n"
+            "    question: According to the tiny seed, what is the second way massage harms?\n"
+            "    answer: When excessive pressure is applied.\n" + PRESSURE_SOURCE)
+
 
 @dataclass
 class Project:

@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from conftest import CARDS_YAML, REPO, Project
+from conftest import CARDS_YAML, REPO, Project, pressure_card
 from deckgen.cli import cli
 from deckgen.schema import json_schemas
 
@@ -56,15 +56,7 @@ def test_quote_prints_verbatim_candidates_with_lines(project: Project) -> None:
 
 
 def test_new_appends_a_skeleton_with_a_never_used_id(project: Project) -> None:
-    project.write("cards/safety.yaml", CARDS_YAML + """\
-  - id: safety-1
-    question: According to the tiny seed, what is the second way massage harms?
-    answer: When excessive pressure is applied.
-    source:
-      seed: tiny
-      quote: When excessive pressure is applied
-    evidence: expert-opinion
-""")
+    project.write("cards/safety.yaml", CARDS_YAML + pressure_card("safety-1"))
     assert project.run("build").exit_code == 0
     project.write("cards/safety.yaml", CARDS_YAML)  # safety-1 is now retired: never reused
     assert project.run("build").exit_code == 0
@@ -94,15 +86,7 @@ def git(root: Path, *args: str) -> None:
                         "GIT_COMMITTER_EMAIL": "t@t", "HOME": str(root), "PATH": "/usr/bin:/bin"})
 
 
-NEW_CARD = """\
-  - id: pressure-harm
-    question: According to the tiny seed, what is the second way massage harms?
-    answer: When excessive pressure is applied.
-    source:
-      seed: tiny
-      quote: When excessive pressure is applied
-    evidence: expert-opinion
-"""
+NEW_CARD = pressure_card("pressure-harm")
 
 
 def test_diff_reports_a_pull_request_exactly(project: Project) -> None:

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Project
-
-GOOD_SOURCE = """\
-    source:
-      seed: tiny
-      quote: When excessive pressure is applied
-    evidence: expert-opinion
-"""
+from conftest import PRESSURE_SOURCE, Project
 
 
 def card_file(body: str) -> str:
@@ -29,13 +22,13 @@ CASES = [
     pytest.param(
         "cards/bad.yaml",
         card_file("  - id: dup-key\n    question: Q one?\n    question: Q two?\n"
-                  "    answer: A.\n" + GOOD_SOURCE),
+                  "    answer: A.\n" + PRESSURE_SOURCE),
         "cards/bad.yaml:4:5: error: duplicate key 'question' (first given at line 3, column 5)",
         id="duplicate-key",
     ),
     pytest.param(
         "cards/bad.yaml",
-        card_file("  - id: typo\n    question: Q?\n    answer: A.\n    caveats: c\n" + GOOD_SOURCE),
+        card_file("  - id: typo\n    question: Q?\n    answer: A.\n    caveats: c\n" + PRESSURE_SOURCE),
         "cards/bad.yaml:5:5: error: unknown key 'caveats'; did you mean 'caveat'?",
         id="unknown-key",
     ),
@@ -48,20 +41,20 @@ CASES = [
     ),
     pytest.param(
         "cards/bad.yaml",
-        card_file("  - id: list-answer\n    question: Q?\n    answer: [a, b]\n" + GOOD_SOURCE),
+        card_file("  - id: list-answer\n    question: Q?\n    answer: [a, b]\n" + PRESSURE_SOURCE),
         "cards/bad.yaml:4:13: error: 'answer' must be text, got a list",
         id="mistyped-key",
     ),
     pytest.param(
         "cards/bad.yaml",
-        card_file("  - id: Bad_Id\n    question: Q?\n    answer: A.\n" + GOOD_SOURCE),
+        card_file("  - id: Bad_Id\n    question: Q?\n    answer: A.\n" + PRESSURE_SOURCE),
         "cards/bad.yaml:2:9: error: id 'Bad_Id' must be lowercase letters, digits and single "
         "'-' between them",
         id="bad-id",
     ),
     pytest.param(
         "cards/more.yaml",
-        card_file("  - id: do-no-harm\n    question: Q?\n    answer: A.\n" + GOOD_SOURCE),
+        card_file("  - id: do-no-harm\n    question: Q?\n    answer: A.\n" + PRESSURE_SOURCE),
         "cards/more.yaml:2:9: error: duplicate card id 'do-no-harm' (first used at "
         "cards/another.yaml:2:9)",
         id="duplicate-id-across-files",
@@ -94,14 +87,14 @@ CASES = [
     ),
     pytest.param(
         "cards/bad.yaml",
-        card_file("  - id: empty-cloze\n    cloze: Nothing is hidden here.\n" + GOOD_SOURCE),
+        card_file("  - id: empty-cloze\n    cloze: Nothing is hidden here.\n" + PRESSURE_SOURCE),
         "cards/bad.yaml:3:12: error: cloze has no deletion; mark one as {{c1::text}}",
         id="cloze-without-deletion",
     ),
     pytest.param(
         "cards/bad.yaml",
         card_file("  - id: both-kinds\n    question: Q?\n    answer: A.\n    cloze: '{{c1::x}}'\n"
-                  + GOOD_SOURCE),
+                  + PRESSURE_SOURCE),
         "cards/bad.yaml:2:5: error: a card has either 'question' and 'answer', or 'cloze', "
         "not both",
         id="basic-and-cloze",
@@ -146,7 +139,7 @@ def test_each_error_is_located_and_exact(
     project: Project, relative: str, content: str, expected: str
 ) -> None:
     project.write("cards/another.yaml", card_file(
-        "  - id: do-no-harm\n    question: Q?\n    answer: A.\n" + GOOD_SOURCE))
+        "  - id: do-no-harm\n    question: Q?\n    answer: A.\n" + PRESSURE_SOURCE))
     project.write("cards/safety.yaml", "cards: []\n")
     project.write(relative, content)
     result = project.run("check")
@@ -157,8 +150,8 @@ def test_each_error_is_located_and_exact(
 
 
 def test_all_errors_are_collected_across_files(project: Project) -> None:
-    project.write("cards/a.yaml", card_file("  - id: a\n    question: Q?\n" + GOOD_SOURCE))
-    project.write("cards/b.yaml", card_file("  - id: b\n    answer: A.\n" + GOOD_SOURCE))
+    project.write("cards/a.yaml", card_file("  - id: a\n    question: Q?\n" + PRESSURE_SOURCE))
+    project.write("cards/b.yaml", card_file("  - id: b\n    answer: A.\n" + PRESSURE_SOURCE))
     result = project.run("check")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [

@@ -7,19 +7,12 @@ import time
 
 import pytest
 
-from conftest import REPO, Project
+from conftest import PRESSURE_SOURCE, REPO, Project
 from deckgen.lint import RULES
-
-SOURCE = """\
-    source:
-      seed: tiny
-      quote: When excessive pressure is applied
-    evidence: expert-opinion
-"""
 
 
 def one_card(body: str) -> str:
-    return "cards:\n  - id: c\n" + body + SOURCE
+    return "cards:\n  - id: c\n" + body + PRESSURE_SOURCE
 
 
 CASES = [
@@ -76,7 +69,7 @@ def test_quote_shape(project: Project) -> None:
 def test_near_duplicates_are_reported_with_both_locations(project: Project) -> None:
     project.write("cards/more.yaml", "cards:\n  - id: dup\n"
                   "    question: According to the tiny seed, what is the foundational principle of all healthcare field?\n"
-                  "    answer: Do no harm.\n" + SOURCE)
+                  "    answer: Do no harm.\n" + PRESSURE_SOURCE)
     result = project.run("check")
     assert result.exit_code == 0
     assert ("cards/safety.yaml:5:15: warning: [DG110] question nearly the same as card 'dup' at "

@@ -13,17 +13,9 @@ import time
 from pathlib import Path
 
 from ankihelp import import_apkg, open_collection
-from conftest import CARDS_YAML, Project
+from conftest import CARDS_YAML, Project, pressure_card
 
-THIRD_CARD = """\
-  - id: excessive-pressure
-    question: According to the tiny seed, what is the second situation in which massage can cause harm?
-    answer: When excessive pressure is applied.
-    source:
-      seed: tiny
-      quote: When excessive pressure is applied
-    evidence: expert-opinion
-"""
+THIRD_CARD = pressure_card("excessive-pressure")
 NEW_CARD = """\
   - id: overstimulation-third
     question: According to the tiny seed, what is the third situation in which massage can cause harm?
@@ -160,7 +152,7 @@ def test_a_retired_id_is_never_given_to_another_card(project: Project) -> None:
     project.write("cards/safety.yaml", CARDS_YAML)
     assert project.run("build").exit_code == 0
     project.write("cards/safety.yaml", CARDS_YAML + THIRD_CARD.replace(
-        "what is the second situation", "what is one situation"))
+        "what is the second way", "what is one way"))
     result = project.run("build")
     assert result.exit_code == 1
     assert result.stderr == (
