@@ -130,3 +130,35 @@ def test_random_card_text_builds_safe_or_fails_located(project: Project, tmp_pat
     import_apkg(col, project.output)
     for card in render_all(col):
         assert unsafe_markup(card.question + card.answer) == []
+
+
+# ---- the fast YAML path and the position-recording builder agree on every input
+
+yaml_lines = st.sampled_from([
+    "a: 1", "a: 2", "b: [x, {c: d}]", "- item", "- {k: v, k: w}", "  - nested", "  c: &anchor x",
+    "d: *anchor", "<<: {e: f}", "'<<': quoted merge key", "? [complex]\n: key", "---", "...",
+    "e: ''", "f: ~", "g: null", "h:", "  i: j", "- - - deep", "[[[[", "]]", "k: 'x", "l: |\n  block",
+    "m: !!str 1", "n: \"esc\\u0041\"", "{a: 1, a: 2}", "o: [1, 2", "# comment", "",
+])
+
+
+@settings(max_examples=400, deadline=None)
+@given(lines=st.lists(yaml_lines, max_size=8))
+def test_fast_yaml_path_agrees_with_the_recording_builder(lines: list[str]) -> None:
+    from deckgen.yamlsource import _Builder, _Irregular, _Loader, _plain
+
+    text = "\n".join(lines) + "\n"
+    builder = _Builder(Path("x.yaml"))
+    try:
+        found = builder.build(yaml.parse(text, Loader=_Loader))
+    except yaml.YAMLError:  # the fast path fails too (or gives up first and falls back)
+        with pytest.raises((yaml.YAMLError, _Irregular)):
+            _plain(text)
+        return
+    try:
+        fast_found, data = _plain(text)
+    except _Irregular:
+        assert builder.errors  # the fast path gives up only on what the builder reports
+        return
+    assert not builder.errors
+    assert (fast_found, data) == (found, builder.data)

@@ -61,7 +61,7 @@ def build(project: Project, *, locked: bool = False, now: int | None = None) -> 
     result = check(project)
     config = project.config
     old_lock = read_lock(project.lock_path)
-    where = {rc.card.id: rc.location for rc in result.cards}
+    where = {rc.card.id: rc for rc in result.cards}
     stamped, model_mod, new_lock = stamp(
         result.notes, where, note_type_hashes(), old_lock,
         int(time.time()) if now is None else now, config.guid_namespace,

@@ -31,13 +31,17 @@ class ResolvedCard:
     """A valid card with everything needed to render it."""
 
     card: Card
-    location: Location  # of the card's id
     deck: str | None
     file_tags: tuple[str, ...]
     seed: SeedText
     passages: tuple[Passage, ...]
     doc: YamlDocument
     index: int
+
+    @property
+    def location(self) -> Location:
+        """Where the card's id stands."""
+        return self.doc.at(("cards", self.index, "id"))
 
     def where(self, key: str | None = None) -> Location:
         """Where one of the card's keys stands (the card's id when ``key`` is None)."""
@@ -57,7 +61,7 @@ def load_cards(cards_dir: Path, seeds: dict[str, SeedText]) -> list[ResolvedCard
     """Load, validate and resolve every card; raise one :class:`DeckgenError` with all errors."""
     errors: list[Diagnostic] = []
     resolved: list[ResolvedCard] = []
-    first_seen: dict[str, Location] = {}
+    first_seen: dict[str, tuple[YamlDocument, int]] = {}
     files = find_card_files(cards_dir)
     if not files:
         raise DeckgenError([Diagnostic(Location(cards_dir), "no card files (*.yaml) found")])
@@ -73,18 +77,19 @@ def load_cards(cards_dir: Path, seeds: dict[str, SeedText]) -> list[ResolvedCard
             continue
         for index, card in enumerate(card_file.cards):
             at = ("cards", index)
-            id_at = doc.at((*at, "id"))
             if card.id in first_seen:
+                first_doc, first_index = first_seen[card.id]
+                first = first_doc.at(("cards", first_index, "id"))
                 errors.append(Diagnostic(
-                    id_at, f"duplicate card id '{card.id}' (first used at "
-                    f"{first_seen[card.id].display()})",
+                    doc.at((*at, "id")),
+                    f"duplicate card id '{card.id}' (first used at {first.display()})",
                 ))
                 continue
-            first_seen[card.id] = id_at
+            first_seen[card.id] = doc, index
             result = _resolve(doc, at, card, seeds, errors)
             if result is not None:
                 resolved.append(ResolvedCard(
-                    card, id_at, card_file.deck, tuple(card_file.tags), *result, doc, index
+                    card, card_file.deck, tuple(card_file.tags), *result, doc, index
                 ))
     if errors:
         raise DeckgenError(errors)

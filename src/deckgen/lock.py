@@ -10,9 +10,10 @@ again, suspended and tagged ``deckgen::retired``, and their ids are never given 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .errors import DeckgenError, Diagnostic, Location
 from .notes import NoteSpec, note_guid
@@ -27,6 +28,11 @@ RETIRED_NOTICE = (
     "Find such cards with the search <code>tag:deckgen::retired</code>, then suspend or "
     "delete them."
 )
+
+
+class Located(Protocol):
+    @property
+    def location(self) -> Location: ...
 
 
 @dataclass
@@ -92,7 +98,7 @@ def _next_mod(previous: LockEntry | None, now: int) -> int:
 
 def stamp(
     specs: list[NoteSpec],
-    where: dict[str, Location],
+    where: Mapping[str, Located],
     note_type_hashes: dict[str, str],
     old: Lock,
     now: int,
@@ -109,7 +115,7 @@ def stamp(
         gone = old.retired.get(spec.card_id)
         if gone is not None and gone.front != front:
             errors.append(Diagnostic(
-                where[spec.card_id],
+                where[spec.card_id].location,
                 f"card id '{spec.card_id}' belonged to a card that was retired; an id is never "
                 "given to a different card: choose a new id",
             ))

@@ -29,17 +29,38 @@ MAX_DEPTH = 64
 
 @dataclass
 class YamlDocument:
-    """The data of one YAML file and the position of every key and value in it."""
+    """The data of one YAML file, and the position of every key and value in it.
+
+    Positions are only needed for messages, so they are found when first asked for, by
+    reading the text again with a builder that records them (most files never need them).
+    """
 
     path: Path
     data: Any
-    value_marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
-    key_marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    text: str = ""
+    _marks: tuple[dict[Path_, tuple[int, int]], dict[Path_, tuple[int, int]]] | None = field(
+        default=None, repr=False, compare=False)
+
+    @property
+    def value_marks(self) -> dict[Path_, tuple[int, int]]:
+        return self._positions()[0]
+
+    @property
+    def key_marks(self) -> dict[Path_, tuple[int, int]]:
+        return self._positions()[1]
+
+    def _positions(self) -> tuple[dict[Path_, tuple[int, int]], dict[Path_, tuple[int, int]]]:
+        if self._marks is None:
+            builder = _Builder(self.path)
+            builder.build(yaml.parse(self.text, Loader=_Loader))
+            self._marks = builder.value_marks, builder.key_marks
+        return self._marks
 
     def at(self, loc: Path_) -> Location:
         """Where the value at ``loc`` stands, or its nearest enclosing value."""
+        marks = self.value_marks
         for n in range(len(loc), -1, -1):
-            mark = self.value_marks.get(loc[:n])
+            mark = marks.get(loc[:n])
             if mark is not None:
                 return Location(self.path, *mark)
         return Location(self.path)
@@ -87,10 +108,15 @@ def read_text(path: Path, what: str = "file") -> str:
 def load_yaml(path: Path) -> YamlDocument:
     """Parse one YAML file; raise :class:`DeckgenError` with a located message on any problem."""
     text = read_text(path, "YAML file")
-    doc = YamlDocument(path, None)
-    errors: list[Diagnostic] = []
     try:
-        found = _Builder(doc, errors).build(yaml.parse(text, Loader=_Loader))
+        try:
+            found, data = _plain(text)
+        except _Irregular:  # build it again, recording positions, to say what and where
+            builder = _Builder(path)
+            found = builder.build(yaml.parse(text, Loader=_Loader))
+            if builder.errors:
+                raise DeckgenError(builder.errors) from None
+            data = builder.data  # pragma: no cover - _plain refuses only what _Builder refuses
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(path, *_pos(mark)) if mark else Location(path)
@@ -100,11 +126,65 @@ def load_yaml(path: Path) -> YamlDocument:
         raise _fail(where, f"YAML syntax error: {problem}") from None
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
         raise _fail(Location(path), f"YAML syntax error: {exc}") from None
-    if errors:
-        raise DeckgenError(errors)
     if not found:
         raise _fail(Location(path), "file is empty")
-    return doc
+    return YamlDocument(path, data, text)
+
+
+class _Irregular(Exception):
+    """Something :func:`_plain` does not build (an error to report with its position)."""
+
+
+_EXPECT_KEY = object()
+
+
+def _plain(text: str) -> tuple[bool, Any]:
+    """The fast path: (whether there was a document, its data), straight from the parser's
+    events without positions. Raises :class:`_Irregular` on anything :class:`_Builder` reports."""
+    stack: list[tuple[Any, Any]] = []
+    top: Any = None
+    pending: Any = None
+    root: Any = None
+    documents = 0
+    event: Any
+    for event in yaml.parse(text, Loader=_Loader):
+        cls = event.__class__
+        if cls is yaml.ScalarEvent:
+            value = event.value
+            if pending is _EXPECT_KEY:
+                if value in top or (value == "<<" and not event.style):
+                    raise _Irregular
+                pending = value
+                continue
+            if not event.style and value in _NULLS:
+                value = None
+        elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
+            if pending is _EXPECT_KEY or len(stack) >= MAX_DEPTH:
+                raise _Irregular
+            value = {} if cls is yaml.MappingStartEvent else []
+        elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
+            top, pending = stack.pop()
+            continue
+        elif cls is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise _Irregular
+            continue
+        elif cls is yaml.AliasEvent:
+            raise _Irregular
+        else:
+            continue
+        if top is None:
+            root = value
+        elif pending is None:
+            top.append(value)
+        else:
+            top[pending] = value
+            pending = _EXPECT_KEY
+        if cls is not yaml.ScalarEvent:
+            stack.append((top, pending))
+            top, pending = value, (_EXPECT_KEY if cls is yaml.MappingStartEvent else None)
+    return documents > 0, root
 
 
 _NULLS = {"", "~", "null", "Null", "NULL"}
@@ -114,12 +194,15 @@ class _Builder:
     """Builds plain data straight from the parser's events: one pass, no recursion (so deep
     nesting cannot crash the C composer), positions recorded, aliases and duplicates refused."""
 
-    def __init__(self, doc: YamlDocument, errors: list[Diagnostic]) -> None:
-        self.doc = doc
-        self.errors = errors
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.data: Any = None
+        self.errors: list[Diagnostic] = []
+        self.value_marks: dict[Path_, tuple[int, int]] = {}
+        self.key_marks: dict[Path_, tuple[int, int]] = {}
 
     def error(self, mark: Any, message: str) -> None:
-        self.errors.append(Diagnostic(Location(self.doc.path, *_pos(mark)), message))
+        self.errors.append(Diagnostic(Location(self.path, *_pos(mark)), message))
 
     def build(self, events: Iterator[yaml.Event]) -> bool:
         # a frame: [container, loc, pending key (mappings), skip-this-value flag]
@@ -149,7 +232,7 @@ class _Builder:
                     self._key(stack[-1], event, plain)
                     continue
                 loc = self._child_loc(stack)
-                self.doc.value_marks[loc] = _pos(event.start_mark)
+                self.value_marks[loc] = _pos(event.start_mark)
                 self._attach(stack, None if plain and event.value in _NULLS else event.value)
                 continue
             if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
@@ -160,7 +243,7 @@ class _Builder:
                 if len(stack) >= MAX_DEPTH:
                     self.error(event.start_mark, f"nesting is deeper than {MAX_DEPTH} levels")
                     return True
-                self.doc.value_marks[loc] = _pos(event.start_mark)
+                self.value_marks[loc] = _pos(event.start_mark)
                 container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
                 stack.append([container, loc, None])
         return documents > 0
@@ -171,13 +254,13 @@ class _Builder:
         if plain and key == "<<":
             self.error(event.start_mark, "merge keys (<<) are not supported; write the keys out")
             frame[2] = _SKIP
-        elif key in mapping or (*loc, key) in self.doc.key_marks:
-            first = self.doc.key_marks[(*loc, key)]
+        elif key in mapping or (*loc, key) in self.key_marks:
+            first = self.key_marks[(*loc, key)]
             self.error(event.start_mark,
                        f"duplicate key '{key}' (first given at line {first[0]}, column {first[1]})")
             frame[2] = _SKIP
         else:
-            self.doc.key_marks[(*loc, key)] = _pos(event.start_mark)
+            self.key_marks[(*loc, key)] = _pos(event.start_mark)
             frame[2] = key
 
     @staticmethod
@@ -191,7 +274,7 @@ class _Builder:
 
     def _attach(self, stack: list[list[Any]], value: Any) -> None:
         if not stack:
-            self.doc.data = value
+            self.data = value
             return
         frame = stack[-1]
         if isinstance(frame[0], list):
