@@ -36,18 +36,42 @@ def _normalise_cluster(cluster: str) -> str:
     return out
 
 
-_CHUNKS = re.compile(r"(\s+)|([!-~]+)|(.)", re.S)
+_CHUNKS = re.compile(r"(\s+)|([!-~]+(?: [!-~]+)*)|(.)", re.S)
 
 
-def normalise_with_origin(text: str) -> tuple[str, array[int]]:
+class OffsetMap:
+    """Where each character of a normalised text came from in the original text.
+
+    Stored as runs in which both offsets advance together (a whole line of plain text is one
+    run), so a seed costs a few numbers per line, not one per character.
+    """
+
+    def __init__(self) -> None:
+        self.norm = array("q")
+        self.orig = array("q")
+
+    def add(self, norm_at: int, orig_at: int) -> None:
+        """Normalised offset ``norm_at`` comes from ``orig_at``, and so on until the next run."""
+        if not self.norm or norm_at - self.norm[-1] != orig_at - self.orig[-1]:
+            self.norm.append(norm_at)
+            self.orig.append(orig_at)
+
+    def __getitem__(self, index: int) -> int:
+        run = bisect.bisect_right(self.norm, index) - 1
+        return self.orig[run] + index - self.norm[run]
+
+
+def normalise_with_origin(text: str) -> tuple[str, OffsetMap]:
     """Normalise ``text``; ``origin[i]`` is the index in ``text`` of normalised character ``i``.
 
     Runs of printable ASCII (most of any text) are copied whole; other characters go through
-    NFKC with any combining marks that follow them.
+    NFKC with any combining marks that follow them. The one space left of a run of white space
+    comes from the run's last character.
     """
     out: list[str] = []
-    origin = array("q")  # 8 bytes an entry, not a Python int object each
-    pending_space = False
+    origin = OffsetMap()
+    size = 0  # length of the normalised text so far
+    space_at = -1  # where the pending run of white space ends, or -1
     n = len(text)
     pos = 0
     while pos < n:
@@ -55,28 +79,35 @@ def normalise_with_origin(text: str) -> tuple[str, array[int]]:
         assert match is not None  # the pattern matches any character
         start, pos = match.start(), match.end()
         if match.group(1):
-            pending_space = True
+            space_at = pos - 1
             continue
-        if match.group(2):
-            piece = match.group(2)
-            chunk_origin: list[int] | range = range(start, pos)
-        else:
+        piece = match.group(2)
+        if piece and pos < n and not text[pos].isascii() and unicodedata.combining(text[pos]):
+            pos -= 1  # the last letter goes with the combining marks after it
+            piece = piece[:-1]
+        if not piece:
+            pos = start + 1
             while pos < n and not text[pos].isascii() and unicodedata.combining(text[pos]):
                 pos += 1
             piece = _normalise_cluster(text[start:pos])
             if not piece:
                 continue
             if piece.isspace():
-                pending_space = True
+                space_at = pos - 1
                 continue
-            chunk_origin = [start] * len(piece)
-        if pending_space:
+        if space_at >= 0:
             if out:
                 out.append(" ")
-                origin.append(start)
-            pending_space = False
+                origin.add(size, space_at)
+                size += 1
+            space_at = -1
         out.append(piece)
-        origin.extend(chunk_origin)
+        if match.group(2) or len(piece) == 1:  # linear
+            origin.add(size, start)
+        else:  # one character became several (e.g. an ellipsis): each comes from it
+            for i in range(len(piece)):
+                origin.add(size + i, start)
+        size += len(piece)
     return "".join(out), origin
 
 
@@ -94,7 +125,7 @@ class SeedText:
     path: Path
     text: str
     norm: str = field(init=False)
-    origin: array[int] = field(init=False)
+    origin: OffsetMap = field(init=False)
     line_starts: list[int] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -121,7 +152,7 @@ class SeedText:
         first, last = self.origin[start], self.origin[end - 1]
         # the first source character after the match (one source character may have become
         # several normalised ones, e.g. an ellipsis)
-        stop = next((self.origin[i] for i in range(end, len(self.origin))
+        stop = next((self.origin[i] for i in range(end, len(self.norm))
                      if self.origin[i] > last), len(self.text))
         while stop > first and self.text[stop - 1].isspace():
             stop -= 1
