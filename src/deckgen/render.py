@@ -9,12 +9,21 @@ from __future__ import annotations
 
 import html
 import re
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
-import nh3
-from markdown_it import MarkdownIt
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
-_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-_md.enable("strikethrough")
+
+@cache
+def _markdown() -> MarkdownIt:
+    """The Markdown renderer (imported on first use: plain text never needs it)."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable("strikethrough")
+    return md
 
 ALLOWED_TAGS = {
     "a", "b", "blockquote", "br", "code", "del", "em", "i", "li", "ol", "p", "pre", "s",
@@ -29,6 +38,8 @@ _MARKDOWN_SYNTAX = re.compile(r"[*_`\[\]<>&\\~!|#]|^\s*(?:[-+>]|\d+[.)])\s|\n|^ 
 
 def sanitise(fragment: str) -> str:
     """Keep only allowlisted tags, attributes and link schemes."""
+    import nh3
+
     return nh3.clean(
         fragment,
         tags=ALLOWED_TAGS,
@@ -45,15 +56,24 @@ def markdown_to_html(text: str, *, cloze: bool = False) -> str:
     Curly braces pairs are written as entities, so no field can carry Anki template syntax
     (``{{…}}``), except the deletions of a cloze field (``cloze=True``).
     """
-    text = text.strip()
+    return _neutralise_braces(_render(text.strip()), cloze)
+
+
+@lru_cache(maxsize=4096)  # the same caveat or extra text often recurs across a deck
+def _render(text: str) -> str:
     if not _MARKDOWN_SYNTAX.search(text):
-        rendered = html.escape(text, quote=False).replace('"', "&quot;")
-    else:
-        rendered = _md.render(text).strip()
-        if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
-            rendered = rendered[3:-4]
-        rendered = sanitise(rendered)
-    return _neutralise_braces(rendered, cloze)
+        return html.escape(text, quote=False).replace('"', "&quot;")
+    if not _BLOCK_SYNTAX.match(text):  # one line that can only be a paragraph
+        return sanitise(_markdown().renderInline(text))
+    rendered = _markdown().render(text).strip()
+    if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
+        rendered = rendered[3:-4]
+    return sanitise(rendered)
+
+
+# What makes a line more than a paragraph: headings, quotes, lists, rules, fences, link
+# definitions, HTML, or a second line.
+_BLOCK_SYNTAX = re.compile(r"[#>*+\-_`~<\[]|\d{1,9}[.)]|.*\n", re.S)
 
 
 _CLOZE_DELETION = re.compile(r"\{\{c\d+::.*?\}\}", re.S)
