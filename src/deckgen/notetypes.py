@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
-import genanki
+if TYPE_CHECKING:
+    import genanki
 
 CSS = files("deckgen").joinpath("card.css").read_text(encoding="utf-8")
 
@@ -48,6 +50,8 @@ CLOZE_TEMPLATES = (
 
 
 def basic_model(model_id: int) -> genanki.Model:
+    import genanki  # only needed to write a deck: kept out of ``deckgen check``'s start-up
+
     return genanki.Model(
         model_id,
         "deckgen basic",
@@ -58,6 +62,8 @@ def basic_model(model_id: int) -> genanki.Model:
 
 
 def cloze_model(model_id: int) -> genanki.Model:
+    import genanki
+
     return genanki.Model(
         model_id,
         "deckgen cloze",

@@ -1,9 +1,9 @@
 """Step 5: write the ``.apkg``: reproducible, with a ``mod`` per note, atomically.
 
-genanki builds the collection (schema, decks, note types); notes are written here so each
-carries its own ``mod``. The zip is written by hand with fixed entry dates and order, so the
-same notes give the same bytes. The output appears only once complete (temporary file in the
-same folder, then rename); nothing is left behind on failure.
+genanki builds the collection (schema, decks, note types); notes and cards are inserted here,
+in one pass, so each note carries its own ``mod``. The zip is written by hand with fixed entry
+dates and order, so the same notes give the same bytes. The output appears only once complete
+(temporary file in the same folder, then rename); nothing is left behind on failure.
 """
 
 from __future__ import annotations
@@ -11,15 +11,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import sqlite3
 import tempfile
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import genanki
 
 from .notes import NoteSpec
 from .notetypes import basic_model, cloze_model
@@ -46,27 +45,6 @@ class StampedNote:
     suspended: bool = False
 
 
-class _Note(genanki.Note):  # type: ignore[misc]
-    """A genanki note written with its own ``mod`` instead of the package timestamp."""
-
-    def __init__(self, model: genanki.Model, stamped: StampedNote) -> None:
-        spec = stamped.spec
-        super().__init__(model=model, fields=list(spec.fields), tags=list(spec.tags), guid=spec.guid)
-        self.mod = stamped.mod
-        self.suspended = stamped.suspended
-
-    def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Iterator[int]) -> None:
-        cursor.execute(
-            "INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?);",
-            (next(id_gen), self.guid, self.model.model_id, self.mod, -1, self._format_tags(),
-             self._format_fields(), self.sort_field, 0, 0, ""),
-        )
-        note_id = cursor.lastrowid
-        for card in self.cards:
-            card.suspend = self.suspended
-            card.write_to_db(cursor, self.mod, deck_id, note_id, id_gen, self.due)
-
-
 def deck_id_for(settings: DeckSettings, name: str) -> int:
     """The root deck's id is pinned; a subdeck's id is derived from its name, stable forever."""
     if name == settings.name:
@@ -80,28 +58,64 @@ def build_collection(
 ) -> None:
     """Write the Anki collection (SQLite) for ``notes`` to ``db_path``.
 
-    ``model_mod`` is the note types' ``mod``; it also seeds the note and card ids, so the same
-    notes and lock give the same collection.
+    genanki writes the schema, the decks and the note types; the notes and cards are then
+    inserted in one pass each, with the rows and ids genanki would give them (each note with
+    its own ``mod``). ``model_mod`` is the note types' ``mod``; it also seeds the note and card
+    ids, so the same notes and lock give the same collection.
     """
+    import genanki
+
     models = {"basic": basic_model(settings.basic_model_id),
               "cloze": cloze_model(settings.cloze_model_id)}
-    decks: dict[str, genanki.Deck] = {}
     root = genanki.Deck(settings.deck_id, settings.name, description=settings.description)
-    decks[settings.name] = root
+    decks: dict[str, genanki.Deck] = {settings.name: root}
+    by_deck: dict[str, list[StampedNote]] = {settings.name: []}
     for model in models.values():
         root.add_model(model)
     for stamped in notes:
         name = stamped.spec.deck
         if name not in decks:
             decks[name] = genanki.Deck(deck_id_for(settings, name), name)
-        decks[name].add_note(_Note(models[stamped.spec.kind], stamped))
+            by_deck[name] = []
+        decks[name].add_model(models[stamped.spec.kind])
+        by_deck[name].append(stamped)
+    ids = _ids(model_mod)
+    note_rows: list[tuple[Any, ...]] = []
+    card_rows: list[tuple[Any, ...]] = []
+    for name in sorted(decks):
+        deck_id = decks[name].deck_id
+        for stamped in by_deck[name]:
+            spec, model = stamped.spec, models[stamped.spec.kind]
+            note_id = next(ids)
+            note_rows.append((note_id, spec.guid, model.model_id, stamped.mod, -1,
+                              " " + " ".join(spec.tags) + " ", "\x1f".join(spec.fields),
+                              spec.fields[model.sort_field_index], 0, 0, ""))
+            queue = -1 if stamped.suspended else 0
+            card_rows += [(next(ids), note_id, deck_id, ordinal, stamped.mod, -1, 0, queue, 0,
+                           0, 0, 0, 0, 0, 0, 0, 0, "") for ordinal in _card_ordinals(model, spec)]
     conn = sqlite3.connect(db_path)
     try:
-        package = genanki.Package([decks[name] for name in sorted(decks)])
-        package.write_to_db(conn.cursor(), model_mod, _ids(model_mod))
+        cursor = conn.cursor()
+        genanki.Package([decks[name] for name in sorted(decks)]).write_to_db(cursor, model_mod, ids)
+        cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", note_rows)
+        cursor.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           card_rows)
         conn.commit()
     finally:
         conn.close()
+
+
+_CLOZE_NUMBER = re.compile(r"{{c(\d+)::.+?}}", re.DOTALL)
+
+
+def _card_ordinals(model: Any, spec: NoteSpec) -> Iterable[int]:
+    """The cards Anki makes of a note, in genanki's order: one per template whose required
+    fields are filled (basic), one per deletion number (cloze)."""
+    if spec.kind == "cloze":
+        # iterated as a set, exactly as genanki does, so the ids come out the same
+        return {int(n) - 1 for n in _CLOZE_NUMBER.findall(spec.fields[0]) if int(n) > 0} or {0}
+    return [ordinal for ordinal, how, required in model._req
+            if (any if how == "any" else all)(spec.fields[i] for i in required)]
 
 
 def _ids(timestamp: int) -> Iterator[int]:
