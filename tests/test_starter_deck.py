@@ -9,6 +9,7 @@ import pytest
 
 import deckgen
 from conftest import REPO
+from deckgen.cards import ResolvedCard
 from deckgen.evidence import BY_ID
 
 LONG_ARTICLES = ("harm-by-massage-als-1", "do-no-harm-disc-case", "harm-by-massage-als-2",
@@ -20,40 +21,40 @@ PRIVATE_NAMES = ("Todd", "Sheila", "Sue", "Claude", "Rainville", "Debra", "Cox",
 
 
 @pytest.fixture(scope="module")
-def starter() -> deckgen.CheckResult:
-    return deckgen.check(deckgen.load_project(REPO))
+def starter() -> list[ResolvedCard]:
+    return deckgen.resolve(deckgen.load_project(REPO))
 
 
-def test_every_seed_is_mined(starter: deckgen.CheckResult) -> None:
-    per_seed = Counter(rc.seed.seed.id for rc in starter.cards)
+def test_every_seed_is_mined(starter: list[ResolvedCard]) -> None:
+    per_seed = Counter(rc.seed.seed.id for rc in starter)
     for seed in LONG_ARTICLES:
         assert per_seed[seed] >= 10, (seed, per_seed[seed])
     assert per_seed["caregiver-column-als"] >= 6
     assert set(per_seed) == {*LONG_ARTICLES, "caregiver-column-als"}
 
 
-def test_every_theme_is_covered_in_its_subdeck(starter: deckgen.CheckResult) -> None:
-    per_theme = Counter(rc.deck for rc in starter.cards)
+def test_every_theme_is_covered_in_its_subdeck(starter: list[ResolvedCard]) -> None:
+    per_theme = Counter(rc.deck for rc in starter)
     for theme in THEMES:
         assert per_theme[theme] >= 15, (theme, per_theme[theme])
     assert per_theme["Caregiving practice in ALS"] >= 6
     assert None not in per_theme
 
 
-def test_every_level_is_allowed_by_its_seed(starter: deckgen.CheckResult) -> None:
-    for rc in starter.cards:
+def test_every_level_is_allowed_by_its_seed(starter: list[ResolvedCard]) -> None:
+    for rc in starter:
         assert BY_ID[rc.card.evidence].rank >= BY_ID[rc.seed.seed.max_evidence].rank, rc.card.id
 
 
-def test_caregiver_practice_is_levelled_as_testimony(starter: deckgen.CheckResult) -> None:
-    levels = {rc.card.evidence for rc in starter.cards if rc.deck == "Caregiving practice in ALS"}
+def test_caregiver_practice_is_levelled_as_testimony(starter: list[ResolvedCard]) -> None:
+    levels = {rc.card.evidence for rc in starter if rc.deck == "Caregiving practice in ALS"}
     assert levels == {"testimonial"}
 
 
-def test_no_private_person_is_named(starter: deckgen.CheckResult) -> None:
+def test_no_private_person_is_named(starter: list[ResolvedCard]) -> None:
     import re
 
-    for rc in starter.cards:
+    for rc in starter:
         card = rc.card
         text = " ".join(filter(None, (card.question, card.answer, card.cloze, card.extra,
                                       card.caveat, *card.source.quote)))

@@ -1,13 +1,8 @@
 """deckgen: compile cited, evidence-levelled flashcards written in YAML into Anki decks."""
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
-try:
-    __version__ = version("deckgen")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
-
-from .build import BuildResult, CheckResult, build, check
+from .build import BuildResult, CheckResult, build, check, resolve
 from .errors import DeckgenError, Diagnostic, Location
 from .project import Project, load_project
 
@@ -22,4 +17,17 @@ __all__ = [
     "build",
     "check",
     "load_project",
+    "resolve",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``__version__``, read from the installed metadata only when asked for (start-up time)."""
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("deckgen")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree
+            return "0.0.0"
+    raise AttributeError(f"module 'deckgen' has no attribute {name!r}")

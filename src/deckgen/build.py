@@ -3,33 +3,31 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
-from functools import cached_property
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .cards import ResolvedCard, load_cards
+from .cards import ResolvedCard, card_files, duplicate_ids, load_cards, load_file
 from .errors import DeckgenError, Diagnostic, Location
-from .lint import lint as lint_cards
+from .lint import Front, card_findings, clear_caches, near_duplicate_findings
 from .lock import RETIRED_SUBDECK, describe_changes, read_lock, stamp
 from .notes import NoteSpec, build_note, deck_name
 from .notetypes import note_type_hashes
 from .package import DeckSettings, write_apkg
+from .parallel import FileJob, workers_for
 from .project import Project
 from .render import markdown_to_html
-from .seeds import load_seeds
+from .seeds import SeedText, load_seeds
+
+Progress = Callable[[str, int, int], None]  # (what, done, total)
 
 
 @dataclass(frozen=True)
 class CheckResult:
-    cards: list[ResolvedCard]
+    cards: int
     warnings: list[Diagnostic]
-    root_deck: str
-    namespace: str
-
-    @cached_property
-    def notes(self) -> list[NoteSpec]:
-        """The rendered notes (computed on first use: ``check`` alone doesn't need them)."""
-        return [build_note(rc, self.root_deck, self.namespace) for rc in self.cards]
+    notes: list[NoteSpec] = field(default_factory=list)  # with ``notes=True``
+    fronts: list[Front] = field(default_factory=list, repr=False)
 
 
 @dataclass(frozen=True)
@@ -41,27 +39,93 @@ class BuildResult:
     retired: int
 
 
-def check(project: Project, *, lint: bool = False, strict: bool = False) -> CheckResult:
+@dataclass(frozen=True)
+class _Job:
+    """What the work on one card file needs (given to each worker process once)."""
+
+    seeds: dict[str, SeedText]
+    lint: bool
+    notes: bool
+    root_deck: str
+    namespace: str
+
+
+@dataclass
+class _FileResult:
+    fronts: list[Front]
+    notes: list[NoteSpec]
+    errors: list[Diagnostic]
+    findings: list[Diagnostic]
+
+
+def _check_file(job: _Job, path: Path) -> _FileResult:
+    """Everything that can be done with one card file alone."""
+    cards, errors = load_file(path, job.seeds)
+    result = _FileResult([Front.of(rc) for rc in cards], [], errors, [])
+    if job.notes:
+        result.notes = [build_note(rc, job.root_deck, job.namespace) for rc in cards]
+    if job.lint:
+        result.findings = [d for rc in cards for d in card_findings(rc)]
+        clear_caches()
+    return result
+
+
+def resolve(project: Project) -> list[ResolvedCard]:
+    """Every card with its seed and passages (raises :class:`DeckgenError` on any error)."""
+    return load_cards(project.cards_dir, load_seeds(project.seeds_dir))
+
+
+def check(
+    project: Project,
+    *,
+    lint: bool = False,
+    strict: bool = False,
+    notes: bool = False,
+    progress: Progress | None = None,
+) -> CheckResult:
     """Run every check (and the card-writing rules with ``lint``); raise :class:`DeckgenError`
-    with all problems found, warnings included. ``strict`` makes warnings errors. Writes nothing."""
+    with all problems found, warnings included. ``strict`` makes warnings errors; ``notes``
+    renders the notes too. Big projects are checked a file per core. Writes nothing."""
     seeds = load_seeds(project.seeds_dir)
-    cards = load_cards(project.cards_dir, seeds)
+    files = card_files(project.cards_dir)
     config = project.config
-    findings = lint_cards(cards) if lint else []
+    job = _Job(seeds, lint, notes, config.name, config.guid_namespace)
+    fronts: list[Front] = []
+    rendered: list[NoteSpec] = []
+    errors: list[Diagnostic] = []
+    findings: list[Diagnostic] = []
+    for done, result in enumerate(FileJob(_check_file, job).run(files, workers_for(files)), 1):
+        fronts += result.fronts
+        rendered += result.notes
+        errors += result.errors
+        findings += result.findings
+        if progress:
+            progress("checking card files", done, len(files))
+    errors += duplicate_ids(front.ref for front in fronts)
+    if errors:
+        raise DeckgenError(errors)
+    if lint:
+        findings += near_duplicate_findings(fronts)
     if strict:
         findings = [replace(d, severity="error") for d in findings]
     if any(d.severity == "error" for d in findings):
         raise DeckgenError(findings)
-    return CheckResult(cards, findings, config.name, config.guid_namespace)
+    return CheckResult(len(fronts), sorted(findings, key=Diagnostic.sort_key), rendered, fronts)
 
 
-def build(project: Project, *, locked: bool = False, now: int | None = None) -> BuildResult:
+def build(
+    project: Project,
+    *,
+    locked: bool = False,
+    now: int | None = None,
+    progress: Progress | None = None,
+) -> BuildResult:
     """Check, stamp every note against the lock, write the package, then the lock."""
     _refuse_overwriting_inputs(project)
-    result = check(project)
+    result = check(project, notes=True, progress=progress)
     config = project.config
     old_lock = read_lock(project.lock_path)
-    where = {rc.card.id: rc for rc in result.cards}
+    where = {front.ref.id: front.ref for front in result.fronts}
     stamped, model_mod, new_lock = stamp(
         result.notes, where, note_type_hashes(), old_lock,
         int(time.time()) if now is None else now, config.guid_namespace,
@@ -84,6 +148,8 @@ def build(project: Project, *, locked: bool = False, now: int | None = None) -> 
         cloze_model_id=config.note_type_ids.cloze,
         namespace=config.guid_namespace,
     )
+    if progress:
+        progress("writing the deck", 0, 1)
     try:
         size = write_apkg(settings, stamped, model_mod, project.output)
         if not locked:

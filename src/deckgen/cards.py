@@ -6,6 +6,7 @@ All problems in all files are collected and raised together.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,43 +58,79 @@ def find_card_files(cards_dir: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(cards_dir).as_posix())
 
 
+def load_file(path: Path, seeds: dict[str, SeedText]) -> tuple[list[ResolvedCard], list[Diagnostic]]:
+    """Load, validate and resolve the cards of one file: the cards that are valid, and every
+    problem found (checks across files, such as duplicate ids, are :func:`duplicate_ids`)."""
+    errors: list[Diagnostic] = []
+    try:
+        doc = load_yaml(path)
+    except DeckgenError as exc:
+        return [], list(exc.diagnostics)
+    card_file, problems = validate(doc, CardFile)
+    if card_file is None:
+        return [], problems
+    resolved: list[ResolvedCard] = []
+    for index, card in enumerate(card_file.cards):
+        result = _resolve(doc, ("cards", index), card, seeds, errors)
+        if result is not None:
+            resolved.append(ResolvedCard(
+                card, card_file.deck, tuple(card_file.tags), *result, doc, index
+            ))
+    return resolved, problems + errors
+
+
+@dataclass(frozen=True)
+class CardRef:
+    """A card by file and position: enough to find where it stands when a message needs it."""
+
+    id: str
+    path: Path
+    index: int
+
+    @property
+    def location(self) -> Location:
+        return self.where("id")
+
+    def where(self, key: str) -> Location:
+        """Where one of the card's keys stands (read from the file again: for messages only)."""
+        return load_yaml(self.path).at(("cards", self.index, key))
+
+
+def duplicate_ids(refs: Iterable[CardRef]) -> list[Diagnostic]:
+    """An error for each card whose id an earlier card (in file order) already has."""
+    first: dict[str, CardRef] = {}
+    duplicates: list[tuple[CardRef, CardRef]] = []
+    for ref in refs:
+        if ref.id in first:
+            duplicates.append((ref, first[ref.id]))
+        else:
+            first[ref.id] = ref
+    return [Diagnostic(ref.location, f"duplicate card id '{ref.id}' (first used at "
+                                     f"{earlier.location.display()})")
+            for ref, earlier in duplicates]
+
+
 def load_cards(cards_dir: Path, seeds: dict[str, SeedText]) -> list[ResolvedCard]:
     """Load, validate and resolve every card; raise one :class:`DeckgenError` with all errors."""
+    files = card_files(cards_dir)
     errors: list[Diagnostic] = []
     resolved: list[ResolvedCard] = []
-    first_seen: dict[str, tuple[YamlDocument, int]] = {}
-    files = find_card_files(cards_dir)
-    if not files:
-        raise DeckgenError([Diagnostic(Location(cards_dir), "no card files (*.yaml) found")])
     for path in files:
-        try:
-            doc = load_yaml(path)
-        except DeckgenError as exc:
-            errors.extend(exc.diagnostics)
-            continue
-        card_file, problems = validate(doc, CardFile)
-        errors.extend(problems)
-        if card_file is None:
-            continue
-        for index, card in enumerate(card_file.cards):
-            at = ("cards", index)
-            if card.id in first_seen:
-                first_doc, first_index = first_seen[card.id]
-                first = first_doc.at(("cards", first_index, "id"))
-                errors.append(Diagnostic(
-                    doc.at((*at, "id")),
-                    f"duplicate card id '{card.id}' (first used at {first.display()})",
-                ))
-                continue
-            first_seen[card.id] = doc, index
-            result = _resolve(doc, at, card, seeds, errors)
-            if result is not None:
-                resolved.append(ResolvedCard(
-                    card, card_file.deck, tuple(card_file.tags), *result, doc, index
-                ))
+        cards, problems = load_file(path, seeds)
+        resolved += cards
+        errors += problems
+    errors += duplicate_ids(CardRef(rc.card.id, rc.doc.path, rc.index) for rc in resolved)
     if errors:
         raise DeckgenError(errors)
     return resolved
+
+
+def card_files(cards_dir: Path) -> list[Path]:
+    """:func:`find_card_files`, or an error when there is none."""
+    files = find_card_files(cards_dir)
+    if not files:
+        raise DeckgenError([Diagnostic(Location(cards_dir), "no card files (*.yaml) found")])
+    return files
 
 
 def cloze_problem(text: str) -> str | None:

@@ -15,14 +15,12 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
 from .authoring import find_quotes, new_card, yaml_quoted
 from .build import build as build_deck
 from .build import check as check_deck
 from .coverage import percent, stats_table
 from .diff import diff_revisions, render
 from .errors import DeckgenError, Diagnostic, Location
-from .preview import project_coverage, write_preview
 from .project import load_project
 from .schema import json_schemas
 
@@ -71,7 +69,7 @@ def _reporting(func: F) -> F:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="deckgen")
+@click.version_option(package_name="deckgen", prog_name="deckgen")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
 def cli(debug: bool) -> None:
     """Compile cited, evidence-levelled flashcards (YAML) into an Anki deck."""
@@ -109,7 +107,7 @@ def check(cards: Path | None, seeds: Path | None, strict: bool) -> None:
         click.echo(warning.format(), err=True)
     count = len(result.warnings)
     warned = f", {count} warning{'s' if count != 1 else ''}" if count else ""
-    click.echo(f"checked {len(result.cards)} cards: no errors{warned}")
+    click.echo(f"checked {result.cards} cards: no errors{warned}")
 
 
 @cli.command()
@@ -180,6 +178,8 @@ def _plural(n: int, word: str) -> str:
 def preview(cards: Path | None, seeds: Path | None, output: Path) -> None:
     """Write the cards and the seeds' coverage as a static site."""
     project = load_project(Path("."), cards=cards, seeds=seeds)
+    from .preview import write_preview  # the site's code, only for this command
+
     result = write_preview(project, output)
     cov = result.coverage
     click.echo(
@@ -195,6 +195,8 @@ def preview(cards: Path | None, seeds: Path | None, output: Path) -> None:
 def stats(cards: Path | None, seeds: Path | None) -> None:
     """Print each seed's cards, paragraphs cited and evidence levels."""
     project = load_project(Path("."), cards=cards, seeds=seeds)
+    from .preview import project_coverage
+
     _, cov = project_coverage(project)
     click.echo(stats_table(cov), nl=False)
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import combinations
 
 from rapidfuzz import fuzz
 
-from .cards import ResolvedCard
+from .cards import CardRef, ResolvedCard
 from .errors import Diagnostic
 from .evidence import BY_ID
 from .schema import Card
@@ -106,9 +106,13 @@ def _strip_markup(text: str) -> str:
     return _MARKUP_RE.sub(" ", text)
 
 
+_CONTENT_RE = re.compile(r"\w(?:[\w'\u2019-]*\w)?")
+
+
 @cache
 def content_words(text: str) -> frozenset[str]:
-    return frozenset(w.lower().strip("'\u2019") for w in words(text)) - STOPWORDS
+    """The lower-case words of a text that carry meaning (no stop words, no edge apostrophes)."""
+    return frozenset(_CONTENT_RE.findall(_strip_markup(text).lower())) - STOPWORDS
 
 
 def _card_rules(rc: ResolvedCard) -> Iterator[Finding]:
@@ -153,19 +157,28 @@ def _card_rules(rc: ResolvedCard) -> Iterator[Finding]:
         yield from _cloze_hygiene(card.cloze)
 
 
+_LIST_LINE_RE = re.compile(r"\s*(?:[-*+]|\d+[.)])\s")
+_SENTENCE_END_RE = re.compile(r"[;:.!?](?:\s|$)")
+_PARENTHESES_RE = re.compile(r"\([^)]*\)")
+_AND_OR_START_RE = re.compile(r"(?:and|or)\b")
+_AND_OR_RE = re.compile(r"\b(?:and|or)\b")
+
+
 def _list_items(answer: str) -> int:
     """Items listed in an answer: Markdown list lines, or ``a, b, c and d`` in a sentence."""
-    lines = [ln for ln in answer.splitlines() if re.match(r"\s*(?:[-*+]|\d+[.)])\s", ln)]
+    lines = [ln for ln in answer.splitlines() if _LIST_LINE_RE.match(ln)]
     if lines:
         return len(lines)
     most = 1
-    for sentence in re.split(r"[;:.!?](?:\s|$)", re.sub(r"\([^)]*\)", "", answer)):
+    if "," not in answer:  # a sentence lists items with commas
+        return most
+    for sentence in _SENTENCE_END_RE.split(_PARENTHESES_RE.sub("", answer)):
         parts = [part.strip() for part in sentence.split(",")]
         for i, part in enumerate(parts):
-            if i and re.match(r"(?:and|or)\b", part):
+            if i and _AND_OR_START_RE.match(part):
                 most = max(most, i + 1)
                 break
-            if i and re.search(r"\b(?:and|or)\b", part):
+            if i and _AND_OR_RE.search(part):
                 most = max(most, i + 2)
                 break
     return most
@@ -176,16 +189,22 @@ def _attribution(rc: ResolvedCard) -> Iterator[Finding]:
     if not level.needs_attribution:
         return
     front = (card.question or card.cloze or "").lower()
-    seed = rc.seed.seed
-    names = [w for w in re.findall(r"[A-Z][\w'-]{2,}", seed.author or "")]
-    publisher = re.sub(r"\s*\(.*\)", "", seed.publisher or "")
-    markers = [*(n.lower() for n in names), *ATTRIBUTION_MARKERS]
-    if publisher:
-        markers.append(publisher.lower())
+    names, markers = _attribution_markers(rc.seed.seed.author, rc.seed.seed.publisher)
     if not any(m in front for m in markers):
         who = names[-1] if names else "the source"
         yield Finding("DG107", f"'{level.id}' needs its source named in the question "
                       f"(e.g. 'According to {who}, …')", "cloze" if card.cloze else "question")
+
+
+@cache
+def _attribution_markers(author: str | None, publisher: str | None) -> tuple[list[str], list[str]]:
+    """The author's names, and every phrase that names the source in a question."""
+    names = re.findall(r"[A-Z][\w'-]{2,}", author or "")
+    publisher = re.sub(r"\s*\(.*\)", "", publisher or "")
+    markers = [*(n.lower() for n in names), *ATTRIBUTION_MARKERS]
+    if publisher:
+        markers.append(publisher.lower())
+    return names, markers
 
 
 _OVERCLAIM_RE = re.compile(r"\b(" + "|".join(map(re.escape, OVERCLAIMS)) + r")\b")
@@ -199,7 +218,10 @@ def _overclaiming(card: Card) -> Iterator[Finding]:
         text = getattr(card, name)
         if not text:
             continue
-        unquoted = _QUOTED_RE.sub(" ", text).lower()
+        lower = text.lower()
+        if not _OVERCLAIM_RE.search(lower):
+            continue
+        unquoted = _QUOTED_RE.sub(" ", lower)
         for match in dict.fromkeys(m.group(1) for m in _OVERCLAIM_RE.finditer(unquoted)):
             yield Finding("DG108", f"'{match}' overclaims for '{card.evidence}' evidence: "
                           "say what the source reports", name)
@@ -235,23 +257,23 @@ def _cloze_hygiene(cloze: str) -> Iterator[Finding]:
             yield Finding("DG111", f"a deletion has {n} words (at most {CLOZE_MAX_WORDS})", "cloze")
 
 
-def near_duplicates(cards: list[ResolvedCard]) -> Iterator[tuple[ResolvedCard, ResolvedCard, float]]:
-    """Pairs of nearly identical questions, without comparing all pairs.
+def near_duplicates(fronts: Sequence[str]) -> Iterator[tuple[int, int, float]]:
+    """Pairs ``(i, j, score)`` of nearly identical card fronts, without comparing all pairs.
 
-    Each question is keyed by every three of its four rarest content words; only questions
-    sharing a key are compared. Near duplicates differ in a word or two, so they share at least
-    three of their rarest words, while unrelated questions almost never do.
+    Each front is keyed by every three of its four rarest content words; only fronts sharing a
+    key are compared. Near duplicates differ in a word or two, so they share at least three of
+    their rarest words, while unrelated questions almost never do.
     """
-    fronts = [rc.card.question or rc.card.cloze or "" for rc in cards]
     tokens = [content_words(front) for front in fronts]
     texts = [_strip_markup(front).lower() for front in fronts]
     frequency: dict[str, int] = defaultdict(int)
     for toks in tokens:
         for tok in toks:
             frequency[tok] += 1
+    rank = {tok: i for i, tok in enumerate(sorted(frequency, key=lambda t: (frequency[t], t)))}
     buckets: dict[tuple[str, ...], list[int]] = defaultdict(list)
     for i, toks in enumerate(tokens):
-        rarest = sorted(sorted(toks, key=lambda t: (frequency[t], t))[:4])
+        rarest = sorted(sorted(toks, key=rank.__getitem__)[:4])
         for key in combinations(rarest, min(3, len(rarest))):
             buckets[key].append(i)
     seen: set[tuple[int, int]] = set()
@@ -265,36 +287,71 @@ def near_duplicates(cards: list[ResolvedCard]) -> Iterator[tuple[ResolvedCard, R
                 seen.add((a, b))
                 score = fuzz.token_sort_ratio(texts[a], texts[b])
                 if score >= NEAR_DUPLICATE_SCORE:
-                    yield cards[a], cards[b], score
+                    yield a, b, score
 
 
-def lint(cards: list[ResolvedCard]) -> list[Diagnostic]:
-    """Run every rule on every card."""
+@dataclass(frozen=True)
+class Front:
+    """What the near-duplicate rule needs of a card (small, so it travels between processes)."""
+
+    ref: CardRef
+    text: str
+    field: str  # "question" or "cloze"
+    ignored: bool  # the card silences DG110
+
+    @classmethod
+    def of(cls, rc: ResolvedCard) -> Front:
+        card = rc.card
+        return cls(CardRef(card.id, rc.doc.path, rc.index), card.question or card.cloze or "",
+                   "cloze" if card.cloze is not None else "question",
+                   bool(card.lint and card.lint.ignore.get("DG110")))
+
+
+def card_findings(rc: ResolvedCard) -> list[Diagnostic]:
+    """Every rule but the near-duplicate one, for one card, its ignores applied."""
     out: list[Diagnostic] = []
-
-    def report(rc: ResolvedCard, finding: Finding) -> None:
-        reason = rc.card.lint.ignore.get(finding.code) if rc.card.lint else None
-        if reason:
-            return
+    card = rc.card
+    findings = list(_card_rules(rc))
+    if card.lint:
+        for code, reason in card.lint.ignore.items():
+            if code not in RULES:
+                findings.append(Finding("DG100", f"unknown rule '{code}' in lint: ignore", "lint"))
+            elif not (reason or "").strip():
+                findings.append(Finding("DG100", f"ignoring {code} needs a reason: "
+                                        f"lint: {{ignore: {{{code}: \"why\"}}}}", "lint"))
+    for finding in findings:
+        if card.lint and card.lint.ignore.get(finding.code):
+            continue
         rule = RULES[finding.code]
-        out.append(Diagnostic(rc.where(finding.field),
-                              f"[{rule.code}] {finding.message}",
+        out.append(Diagnostic(rc.where(finding.field), f"[{rule.code}] {finding.message}",
                               finding.severity or rule.severity))
+    return out
 
-    for rc in cards:
-        if rc.card.lint:
-            for code, reason in rc.card.lint.ignore.items():
-                if code not in RULES:
-                    report(rc, Finding("DG100", f"unknown rule '{code}' in lint: ignore", "lint"))
-                elif not (reason or "").strip():
-                    report(rc, Finding("DG100", f"ignoring {code} needs a reason: "
-                                       f"lint: {{ignore: {{{code}: \"why\"}}}}", "lint"))
-        for finding in _card_rules(rc):
-            report(rc, finding)
-    for a, b, score in near_duplicates(cards):
-        report(b, Finding("DG110", f"question nearly the same as card '{a.card.id}' at "
-                          f"{a.location.display()} ({score:.0f}% alike)",
-                          "cloze" if b.card.cloze else "question"))
+
+def near_duplicate_findings(fronts: Sequence[Front]) -> list[Diagnostic]:
+    """DG110 for the later card of each nearly identical pair."""
+    rule = RULES["DG110"]
+    out = []
+    for a, b, score in near_duplicates([f.text for f in fronts]):
+        first, later = fronts[a], fronts[b]
+        if later.ignored:
+            continue
+        out.append(Diagnostic(
+            later.ref.where(later.field),
+            f"[{rule.code}] question nearly the same as card '{first.ref.id}' at "
+            f"{first.ref.location.display()} ({score:.0f}% alike)", rule.severity))
+    return out
+
+
+def lint(cards: Sequence[ResolvedCard]) -> list[Diagnostic]:
+    """Run every rule on every card."""
+    out = [d for rc in cards for d in card_findings(rc)]
+    out += near_duplicate_findings([Front.of(rc) for rc in cards])
+    clear_caches()
+    return out
+
+
+def clear_caches() -> None:
     words.cache_clear()
     content_words.cache_clear()
-    return out
+    _attribution_markers.cache_clear()

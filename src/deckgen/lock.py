@@ -20,6 +20,7 @@ from .notes import NoteSpec, note_guid
 from .notetypes import BASIC_FIELDS, CLOZE_FIELDS
 from .package import StampedNote
 
+_JSON = json.JSONEncoder(ensure_ascii=False)
 LOCK_VERSION = 1
 RETIRED_TAG = "deckgen::retired"
 RETIRED_SUBDECK = "Retired"
@@ -63,7 +64,7 @@ class Lock:
         def section(entries: dict[str, LockEntry]) -> str:
             if not entries:
                 return "{}"
-            lines = [f" {json.dumps(key)}: {json.dumps(entries[key].to_json(), ensure_ascii=False)}"
+            lines = [f" {json.dumps(key)}: {_JSON.encode(entries[key].to_json())}"
                      for key in sorted(entries)]
             return "{\n" + ",\n".join(lines) + "\n}"
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
-
-import genanki
+from dataclasses import dataclass, field
 
 from .cards import ResolvedCard
 from .evidence import BY_ID
@@ -26,12 +24,17 @@ class NoteSpec:
     fields: tuple[str, ...]
     tags: tuple[str, ...]
     deck: str
+    content_hash: str = field(init=False, compare=False)
 
-    @property
-    def content_hash(self) -> str:
-        """A hash of everything a learner sees; a new hash means a new ``mod``."""
-        data = json.dumps([self.kind, self.fields, self.tags, self.deck], ensure_ascii=False)
-        return "sha256:" + hashlib.sha256(data.encode("utf-8")).hexdigest()
+    def __post_init__(self) -> None:
+        # a hash of everything a learner sees; a new hash means a new ``mod``. (Its input is
+        # fixed forever: a different one would give every card a new ``mod`` at once.)
+        data = _JSON.encode([self.kind, self.fields, self.tags, self.deck])
+        digest = "sha256:" + hashlib.sha256(data.encode("utf-8")).hexdigest()
+        object.__setattr__(self, "content_hash", digest)
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False)  # the same text as json.dumps(..., ensure_ascii=False)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -39,6 +42,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def note_guid(namespace: str, card_id: str) -> str:
     """A note's identity: the namespace and the card id only, never the content."""
+    import genanki  # only needed to write a deck: kept out of ``deckgen check``'s start-up
+
     return str(genanki.guid_for("deckgen", namespace, card_id))
 
 

@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from .build import CheckResult, check
+from .build import resolve
 from .cardrender import render_note
 from .cards import ResolvedCard
 from .coverage import Coverage, SeedCoverage, Span, coverage, percent
 from .errors import DeckgenError, Diagnostic, Location
 from .evidence import BY_ID, LEVEL_IDS
-from .notes import NoteSpec, evidence_html
+from .notes import NoteSpec, build_note, evidence_html
 from .notetypes import CSS
 from .project import Project
 from .render import escape, markdown_to_html
@@ -48,10 +48,20 @@ class PreviewResult:
     index: Path
 
 
-def project_coverage(project: Project) -> tuple[CheckResult, Coverage]:
+@dataclass(frozen=True)
+class Cards:
+    """The project's cards and their notes, in the same order."""
+
+    cards: list[ResolvedCard]
+    notes: list[NoteSpec]
+
+
+def project_coverage(project: Project) -> tuple[Cards, Coverage]:
     """Check the project (raising on errors) and compute the coverage of every seed."""
-    result = check(project)
-    return result, coverage(load_seeds(project.seeds_dir), result.cards)
+    cards = resolve(project)
+    config = project.config
+    notes = [build_note(rc, config.name, config.guid_namespace) for rc in cards]
+    return Cards(cards, notes), coverage(load_seeds(project.seeds_dir), cards)
 
 
 def write_preview(project: Project, output_dir: Path) -> PreviewResult:
@@ -69,7 +79,7 @@ def write_preview(project: Project, output_dir: Path) -> PreviewResult:
     )
 
 
-def site(name: str, description: str, result: CheckResult, cov: Coverage) -> dict[str, str]:
+def site(name: str, description: str, result: Cards, cov: Coverage) -> dict[str, str]:
     """Every page of the site: relative path → HTML."""
     pages = {
         "index.html": _index_page(name, description, result, cov),
@@ -358,7 +368,7 @@ def _filter_tags(note: NoteSpec) -> list[str]:
     return [t for t in note.tags if not t.startswith(("seed::", "evidence::"))]
 
 
-def _index_page(name: str, description: str, result: CheckResult, cov: Coverage) -> str:
+def _index_page(name: str, description: str, result: Cards, cov: Coverage) -> str:
     pairs = list(zip(result.cards, result.notes, strict=True))
     by_deck: dict[str, list[tuple[ResolvedCard, NoteSpec]]] = {}
     for rc, note in pairs:
