@@ -3,24 +3,29 @@
     python bench/run.py                 # N = 10,000 and 100,000
     python bench/run.py --sizes 1000    # any sizes
 
-Each measurement is one whole process (start-up, imports, parsing, writing): wall time and
-peak resident memory, read from the operating system (wait4). The synthetic project spreads N
-cards over files of 500 cards and seeds of about 2,000 words; every card cites a real sentence
-of its seed, and every fifth card has Markdown in a field. The baseline is a plain genanki
-script writing the same N notes with the same nine fields.
+Each measurement is one whole command (start-up, imports, parsing, writing, and any worker
+processes it starts): wall time, best of three runs, and peak memory (see measure()). The
+synthetic project spreads N cards over files of 500 cards and seeds of about 2,000 words; every
+card cites a real sentence of its seed, and every fifth card has Markdown in a field. ``build``
+is measured with the lock file in place, as in a real project. The baseline is a plain genanki
+script that reads the notes deckgen wrote (guid, deck, tags, the nine fields) from a JSON file
+and writes them again, with the same decks.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import textwrap
 import time
+import zipfile
 from pathlib import Path
 
 CARDS_PER_FILE = 500
@@ -84,42 +89,100 @@ def make_project(root: Path, n: int, seed: int = 1) -> None:
 
 
 BASELINE = """\
-import sys, genanki
-n, out = int(sys.argv[1]), sys.argv[2]
-model = genanki.Model(1600000002, "basic", fields=[{"name": f"F{i}"} for i in range(9)],
-    templates=[{"name": "Card 1", "qfmt": "{{F0}}", "afmt": "{{FrontSide}}<hr id=answer>{{F1}}"}])
-deck = genanki.Deck(1600000001, "Bench deck")
-for i in range(n):
-    fields = [f"According to the author, what does passage {i} say about tone and load?",
-              "Therapist patient muscle tension pressure session treatment tissue.", "",
-              "Synthetic seed · A. Author · Bench Press",
-              '<blockquote class="dg-passage">Muscle tension pressure session treatment.</blockquote>',
-              '<span class="dg-badge">Expert opinion</span>', "Synthetic claim, no data.", "",
-              f"card-{i}"]
-    deck.add_note(genanki.Note(model=model, fields=fields, guid=genanki.guid_for("bench", i)))
-genanki.Package(deck).write_to_file(out, timestamp=1600000000)
+import json, sys, genanki
+notes, out = json.load(open(sys.argv[1], encoding="utf-8")), sys.argv[2]
+names = ["Question", "Answer", "Extra", "Source", "Quote", "Evidence", "Caveat", "Notice", "CardId"]
+model = genanki.Model(1600000002, "basic", fields=[{"name": name} for name in names],
+    templates=[{"name": "Card 1", "qfmt": "{{Question}}",
+                "afmt": "{{FrontSide}}<hr id=answer>{{Answer}}{{Source}}{{Quote}}{{Evidence}}"}])
+decks = {}
+for guid, deck, tags, fields in notes:
+    if deck not in decks:
+        decks[deck] = genanki.Deck(1600000001 + len(decks), deck)
+    decks[deck].add_note(genanki.Note(model=model, fields=fields, tags=tags, guid=guid))
+genanki.Package(list(decks.values())).write_to_file(out, timestamp=1600000000)
 """
 
 
+def export_notes(apkg: Path, dest: Path) -> None:
+    """The notes deckgen wrote (guid, deck, tags, fields), for the baseline to write again."""
+    with tempfile.TemporaryDirectory() as tmp:
+        with zipfile.ZipFile(apkg) as zf:
+            zf.extract("collection.anki2", tmp)
+        conn = sqlite3.connect(Path(tmp) / "collection.anki2")
+        decks = {int(k): v["name"] for k, v in json.loads(
+            conn.execute("SELECT decks FROM col").fetchone()[0]).items()}
+        rows = conn.execute("SELECT n.guid, min(c.did), n.tags, n.flds FROM notes n "
+                            "JOIN cards c ON c.nid = n.id GROUP BY n.id ORDER BY n.id").fetchall()
+        conn.close()
+    dest.write_text(json.dumps([[guid, decks[did], tags.split(), flds.split("\x1f")]
+                                for guid, did, tags, flds in rows]), encoding="utf-8")
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as f:
+                    todo += [int(child) for child in f.read().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def measure(cmd: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one whole process."""
+    """Wall seconds and peak memory (MiB) of one whole run: the process and any workers it
+    starts. Memory is the larger of the process's own peak RSS (from wait4) and the highest sum
+    of RSS over the process tree, sampled every 10 ms (a sum counts pages that forked workers
+    share with their parent more than once, so it errs high)."""
     with tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
+        tree_peak = 0
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            tree_peak = max(tree_peak, sum(_rss_kib(p) for p in _tree(proc.pid)))
+            time.sleep(0.01)
         elapsed = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode != 0:
             err.seek(0)
             raise SystemExit(f"{' '.join(cmd)} failed:\n{err.read().decode()[-3000:]}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, max(usage.ru_maxrss, tree_peak) / 1024
+
+
+def best_of(runs: int, cmd: list[str], cwd: Path) -> tuple[float, float]:
+    """The fastest of ``runs`` runs (others on the machine only ever add time) and the highest
+    memory seen."""
+    results = [measure(cmd, cwd) for _ in range(runs)]
+    return min(t for t, _ in results), max(m for _, m in results)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--runs", type=int, default=3, help="runs of each command (best taken)")
     parser.add_argument("--keep", action="store_true", help="keep the generated projects")
     args = parser.parse_args()
+    # as after 'pip install': modules compiled once, not at every start
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     deckgen = [sys.executable, "-m", "deckgen"]
     rows = []
     work = Path(tempfile.mkdtemp(prefix="deckgen-bench-"))
@@ -127,10 +190,13 @@ def main() -> None:
         for n in args.sizes:
             root = work / f"n{n}"
             make_project(root, n)
-            check_s, check_mb = measure([*deckgen, "check"], root)
-            build_s, build_mb = measure([*deckgen, "build"], root)
+            measure([*deckgen, "build"], root)  # warm-up; writes the lock, as in a real project
+            check_s, check_mb = best_of(args.runs, [*deckgen, "check"], root)
+            build_s, build_mb = best_of(args.runs, [*deckgen, "build"], root)
+            export_notes(root / "build" / "bench.apkg", root / "notes.json")
             (root / "baseline.py").write_text(BASELINE, encoding="utf-8")
-            base_s, _ = measure([sys.executable, "baseline.py", str(n), "baseline.apkg"], root)
+            base_s, _ = best_of(args.runs, [sys.executable, "baseline.py", "notes.json",
+                                            "baseline.apkg"], root)
             rows.append((n, check_s, build_s, base_s, build_s / base_s, max(check_mb, build_mb)))
     finally:
         if not args.keep:
@@ -138,9 +204,9 @@ def main() -> None:
         else:
             print(f"projects kept in {work}")
     print(f"{'N':>8}  {'check s':>8}  {'build s':>8}  {'baseline s':>10}  {'build/base':>10}  "
-          f"{'peak RSS MiB':>12}")
+          f"{'peak MiB':>8}")
     for n, c, b, base, ratio, rss in rows:
-        print(f"{n:>8}  {c:>8.2f}  {b:>8.2f}  {base:>10.2f}  {ratio:>10.2f}  {rss:>12.0f}")
+        print(f"{n:>8}  {c:>8.2f}  {b:>8.2f}  {base:>10.2f}  {ratio:>10.2f}  {rss:>8.0f}")
     if len(rows) >= 2:
         print(f"build time ratio {rows[-1][0]}/{rows[0][0]}: {rows[-1][2] / rows[0][2]:.1f}")
 
