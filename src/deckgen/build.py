@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import wraps
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
-from .cards import ResolvedCard, card_files, duplicate_ids, load_cards, load_file
+from .cards import CardRef, ResolvedCard, card_files, duplicate_ids, load_cards, load_file
 from .errors import DeckgenError, Diagnostic, Location
 from .lint import Front, card_findings, clear_caches, near_duplicate_findings
 from .lock import RETIRED_SUBDECK, describe_changes, read_lock, stamp
-from .notes import NoteSpec, build_note, deck_name
+from .notes import NoteSpec, build_note, deck_name, prepare_rendering
 from .notetypes import note_type_hashes
 from .package import DeckSettings, write_apkg
 from .parallel import FileJob, workers_for
@@ -20,6 +23,25 @@ from .render import markdown_to_html
 from .seeds import SeedText, load_seeds
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _without_cycle_collection(func: F) -> F:
+    """Run ``func`` with Python's cycle collector paused. A build makes millions of small
+    objects and no cycles worth collecting, and the collector would walk them all again and
+    again (a fifth of the time of a big build). Reference counting still frees everything."""
+
+    @wraps(func)
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return cast(F, paused)
 
 
 @dataclass(frozen=True)
@@ -27,7 +49,7 @@ class CheckResult:
     cards: int
     warnings: list[Diagnostic]
     notes: list[NoteSpec] = field(default_factory=list)  # with ``notes=True``
-    fronts: list[Front] = field(default_factory=list, repr=False)
+    refs: list[CardRef] = field(default_factory=list, repr=False)
 
 
 @dataclass(frozen=True)
@@ -52,29 +74,33 @@ class _Job:
 
 @dataclass
 class _FileResult:
-    fronts: list[Front]
-    notes: list[NoteSpec]
+    refs: list[CardRef]
     errors: list[Diagnostic]
-    findings: list[Diagnostic]
+    notes: list[NoteSpec] = field(default_factory=list)
+    fronts: list[Front] = field(default_factory=list)
+    findings: list[Diagnostic] = field(default_factory=list)
 
 
 def _check_file(job: _Job, path: Path) -> _FileResult:
     """Everything that can be done with one card file alone."""
     cards, errors = load_file(path, job.seeds)
-    result = _FileResult([Front.of(rc) for rc in cards], [], errors, [])
+    result = _FileResult([CardRef(rc.card.id, path, rc.index) for rc in cards], errors)
     if job.notes:
         result.notes = [build_note(rc, job.root_deck, job.namespace) for rc in cards]
     if job.lint:
         result.findings = [d for rc in cards for d in card_findings(rc)]
+        result.fronts = [Front.of(rc) for rc in cards]
         clear_caches()
     return result
 
 
+@_without_cycle_collection
 def resolve(project: Project) -> list[ResolvedCard]:
     """Every card with its seed and passages (raises :class:`DeckgenError` on any error)."""
     return load_cards(project.cards_dir, load_seeds(project.seeds_dir))
 
 
+@_without_cycle_collection
 def check(
     project: Project,
     *,
@@ -90,18 +116,23 @@ def check(
     files = card_files(project.cards_dir)
     config = project.config
     job = _Job(seeds, lint, notes, config.name, config.guid_namespace)
+    workers = workers_for(files)
+    if notes and workers > 1:
+        prepare_rendering()  # once here, not in every worker
+    refs: list[CardRef] = []
     fronts: list[Front] = []
     rendered: list[NoteSpec] = []
     errors: list[Diagnostic] = []
     findings: list[Diagnostic] = []
-    for done, result in enumerate(FileJob(_check_file, job).run(files, workers_for(files)), 1):
+    for done, result in enumerate(FileJob(_check_file, job).run(files, workers), 1):
+        refs += result.refs
         fronts += result.fronts
         rendered += result.notes
         errors += result.errors
         findings += result.findings
         if progress:
             progress("checking card files", done, len(files))
-    errors += duplicate_ids(front.ref for front in fronts)
+    errors += duplicate_ids(refs)
     if errors:
         raise DeckgenError(errors)
     if lint:
@@ -110,9 +141,10 @@ def check(
         findings = [replace(d, severity="error") for d in findings]
     if any(d.severity == "error" for d in findings):
         raise DeckgenError(findings)
-    return CheckResult(len(fronts), sorted(findings, key=Diagnostic.sort_key), rendered, fronts)
+    return CheckResult(len(refs), sorted(findings, key=Diagnostic.sort_key), rendered, refs)
 
 
+@_without_cycle_collection
 def build(
     project: Project,
     *,
@@ -125,7 +157,7 @@ def build(
     result = check(project, notes=True, progress=progress)
     config = project.config
     old_lock = read_lock(project.lock_path)
-    where = {front.ref.id: front.ref for front in result.fronts}
+    where = {ref.id: ref for ref in result.refs}
     stamped, model_mod, new_lock = stamp(
         result.notes, where, note_type_hashes(), old_lock,
         int(time.time()) if now is None else now, config.guid_namespace,

@@ -5,10 +5,11 @@ Exit codes: 0 success, 1 errors in the input, 2 usage errors, 3 internal errors 
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from .authoring import find_quotes, new_card, yaml_quoted
+from .build import Progress
 from .build import build as build_deck
 from .build import check as check_deck
 from .coverage import percent, stats_table
@@ -68,6 +70,33 @@ def _reporting(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+@contextlib.contextmanager
+def _progress() -> Iterator[Progress | None]:
+    """Progress on stderr for long runs, when stderr is a terminal (else nothing): one line,
+    rewritten at most ten times a second and cleared at the end, errors or not."""
+    stream = sys.stderr
+    if not stream.isatty():
+        yield None
+        return
+    shown, showing = 0.0, ""
+
+    def report(what: str, done: int, total: int) -> None:
+        nonlocal shown, showing
+        now = time.monotonic()
+        if what == showing and done < total and now - shown < 0.1:
+            return
+        shown, showing = now, what
+        stream.write(f"\r\x1b[K{what} {done}/{total}" if total > 1 else f"\r\x1b[K{what}...")
+        stream.flush()
+
+    try:
+        yield report
+    finally:
+        if shown:
+            stream.write("\r\x1b[K")
+            stream.flush()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="deckgen", prog_name="deckgen")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
@@ -86,7 +115,8 @@ def build(cards: Path | None, seeds: Path | None, output: Path | None, locked: b
     """Check every card and citation, then write the deck."""
     started = time.perf_counter()
     project = load_project(Path("."), cards=cards, seeds=seeds, output=output)
-    result = build_deck(project, locked=locked)
+    with _progress() as progress:
+        result = build_deck(project, locked=locked, progress=progress)
     elapsed = time.perf_counter() - started
     retired = f" (+{result.retired} retired)" if result.retired else ""
     click.echo(
@@ -102,7 +132,8 @@ def build(cards: Path | None, seeds: Path | None, output: Path | None, locked: b
 def check(cards: Path | None, seeds: Path | None, strict: bool) -> None:
     """Run every check and the card-writing rules; write nothing."""
     project = load_project(Path("."), cards=cards, seeds=seeds)
-    result = check_deck(project, lint=True, strict=strict)
+    with _progress() as progress:
+        result = check_deck(project, lint=True, strict=strict, progress=progress)
     for warning in result.warnings:
         click.echo(warning.format(), err=True)
     count = len(result.warnings)
