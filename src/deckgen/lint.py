@@ -257,15 +257,24 @@ def _cloze_hygiene(cloze: str) -> Iterator[Finding]:
             yield Finding("DG111", f"a deletion has {n} words (at most {CLOZE_MAX_WORDS})", "cloze")
 
 
-def near_duplicates(fronts: Sequence[str]) -> Iterator[tuple[int, int, float]]:
+def near_duplicates(
+    fronts: Sequence[str], tokens: Sequence[frozenset[str]] | None = None
+) -> Iterator[tuple[int, int, float]]:
     """Pairs ``(i, j, score)`` of nearly identical card fronts, without comparing all pairs.
 
-    Each front is keyed by every three of its four rarest content words; only fronts sharing a
-    key are compared. Near duplicates differ in a word or two, so they share at least three of
-    their rarest words, while unrelated questions almost never do.
+    Each front is keyed by every three of its four rarest content words (``tokens``, computed
+    when not given); only fronts sharing a key are compared. Near duplicates differ in a word or
+    two, so they share at least three of their rarest words; unrelated questions almost never do.
     """
-    tokens = [content_words(front) for front in fronts]
-    texts = [_strip_markup(front).lower() for front in fronts]
+    if tokens is None:
+        tokens = [content_words(front) for front in fronts]
+    texts: dict[int, str] = {}
+
+    def text(i: int) -> str:
+        if i not in texts:
+            texts[i] = _strip_markup(fronts[i]).lower()
+        return texts[i]
+
     frequency: dict[str, int] = defaultdict(int)
     for toks in tokens:
         for tok in toks:
@@ -285,7 +294,7 @@ def near_duplicates(fronts: Sequence[str]) -> Iterator[tuple[int, int, float]]:
                 if (a, b) in seen:
                     continue
                 seen.add((a, b))
-                score = fuzz.token_sort_ratio(texts[a], texts[b])
+                score = fuzz.token_sort_ratio(text(a), text(b))
                 if score >= NEAR_DUPLICATE_SCORE:
                     yield a, b, score
 
@@ -296,13 +305,15 @@ class Front:
 
     ref: CardRef
     text: str
+    words: frozenset[str]  # its content words
     field: str  # "question" or "cloze"
     ignored: bool  # the card silences DG110
 
     @classmethod
     def of(cls, rc: ResolvedCard) -> Front:
         card = rc.card
-        return cls(CardRef(card.id, rc.doc.path, rc.index), card.question or card.cloze or "",
+        text = card.question or card.cloze or ""
+        return cls(CardRef(card.id, rc.doc.path, rc.index), text, content_words(text),
                    "cloze" if card.cloze is not None else "question",
                    bool(card.lint and card.lint.ignore.get("DG110")))
 
@@ -332,7 +343,7 @@ def near_duplicate_findings(fronts: Sequence[Front]) -> list[Diagnostic]:
     """DG110 for the later card of each nearly identical pair."""
     rule = RULES["DG110"]
     out = []
-    for a, b, score in near_duplicates([f.text for f in fronts]):
+    for a, b, score in near_duplicates([f.text for f in fronts], [f.words for f in fronts]):
         first, later = fronts[a], fronts[b]
         if later.ignored:
             continue

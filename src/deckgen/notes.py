@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from .cards import ResolvedCard
 from .evidence import BY_ID
@@ -47,16 +48,27 @@ def note_guid(namespace: str, card_id: str) -> str:
     return str(genanki.guid_for("deckgen", namespace, card_id))
 
 
+def prepare_rendering() -> None:
+    """Load and set up what rendering notes needs (before worker processes are forked)."""
+    note_guid("", "")
+    markdown_to_html("*a*")
+
+
 def deck_name(root: str, subdeck: str | None) -> str:
     return root if not subdeck else f"{root}::{subdeck}"
 
 
 def source_html(seed: SeedText) -> str:
     meta = seed.seed
-    parts = [f'<span class="dg-title">{escape(meta.title)}</span>']
-    parts += [escape(value) for value in (meta.author, meta.publisher) if value]
-    if meta.url:
-        parts.append(f'<a href="{escape(meta.url)}">{escape(meta.url)}</a>')
+    return _source_html(meta.title, meta.author, meta.publisher, meta.url)
+
+
+@cache  # one per seed
+def _source_html(title: str, author: str | None, publisher: str | None, url: str | None) -> str:
+    parts = [f'<span class="dg-title">{escape(title)}</span>']
+    parts += [escape(value) for value in (author, publisher) if value]
+    if url:
+        parts.append(f'<a href="{escape(url)}">{escape(url)}</a>')
     return " · ".join(parts)
 
 
@@ -68,6 +80,7 @@ def quote_html(rc: ResolvedCard) -> str:
     )
 
 
+@cache
 def evidence_html(level_id: str) -> str:
     level = BY_ID[level_id]
     return (f'<span class="dg-badge dg-level-{level.id}" title="{escape(level.meaning)}">'
@@ -97,12 +110,15 @@ def build_note(rc: ResolvedCard, root_deck: str, namespace: str) -> NoteSpec:
         shared["Answer"] = markdown_to_html(card.answer)
     tags = dict.fromkeys([*rc.file_tags, *card.tags, f"seed::{rc.seed.seed.id}",
                           f"evidence::{card.evidence}"])
+    fields = tuple(shared[name] for name in names)
+    if _CONTROL.search("".join(fields)):
+        # seed text may hold control characters; Anki separates fields with U+001F
+        fields = tuple(_CONTROL.sub("", text) for text in fields)
     return NoteSpec(
         card_id=card.id,
         guid=note_guid(namespace, card.id),
         kind=kind,
-        # seed text may hold control characters; Anki separates fields with U+001F
-        fields=tuple(_CONTROL.sub("", shared[name]) for name in names),
+        fields=fields,
         tags=tuple(tags),
         deck=deck_name(root_deck, rc.deck),
     )

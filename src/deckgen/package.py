@@ -96,6 +96,9 @@ def build_collection(
     conn = sqlite3.connect(db_path)
     try:
         cursor = conn.cursor()
+        # a scratch file, zipped once complete: no journal, no waiting for the disk
+        cursor.execute("PRAGMA journal_mode = MEMORY")
+        cursor.execute("PRAGMA synchronous = OFF")
         genanki.Package([decks[name] for name in sorted(decks)]).write_to_db(cursor, model_mod, ids)
         cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", note_rows)
         cursor.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -145,7 +148,7 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
     info.compress_type = zipfile.ZIP_DEFLATED
     info.create_system = 3
     info.external_attr = 0o644 << 16
-    zf.writestr(info, data, compresslevel=6)
+    zf.writestr(info, data, compresslevel=1)  # 6 is 11% smaller but takes 3.5 times as long
 
 
 @contextlib.contextmanager

@@ -71,9 +71,11 @@ def _render(text: str) -> str:
     return sanitise(rendered)
 
 
-# What makes a line more than a paragraph: headings, quotes, lists, rules, fences, link
-# definitions, HTML, or a second line.
-_BLOCK_SYNTAX = re.compile(r"[#>*+\-_`~<\[]|\d{1,9}[.)]|.*\n", re.S)
+# What makes one line more than a paragraph: a heading, quote, list item, rule, fence, link
+# definition or HTML block at its start (anything with a second line is not one line).
+_BLOCK_SYNTAX = re.compile(
+    r"#{1,6}(?:[ \t]|$)|>|[*+-](?:[ \t]|$)|\d{1,9}[.)](?:[ \t]|$)|(?:[*_-][ \t]*){3,}$"
+    r"|`{3}|~{3}|<|\[|.*\n", re.S)
 
 
 _CLOZE_DELETION = re.compile(r"\{\{c\d+::.*?\}\}", re.S)
