@@ -52,7 +52,7 @@ def test_an_internal_error_is_short_and_says_how_to_report(
     def bug(*args: object) -> None:
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(package, "build_collection", bug)
+    monkeypatch.setattr(package.PackageWriter, "commit", bug)
     result = project.run("build")
     assert result.exit_code == 3
     assert result.stderr.startswith("deckgen: internal error: ZeroDivisionError: division by zero\n"

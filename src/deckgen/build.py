@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import wraps
 from pathlib import Path
@@ -13,10 +13,10 @@ from typing import Any, TypeVar, cast
 from .cards import CardRef, ResolvedCard, card_files, duplicate_ids, load_cards, load_file
 from .errors import DeckgenError, Diagnostic, Location
 from .lint import Front, card_findings, clear_caches, near_duplicate_findings
-from .lock import RETIRED_SUBDECK, describe_changes, read_lock, stamp
+from .lock import RETIRED_SUBDECK, Stamper, describe_changes, read_lock
 from .notes import NoteSpec, build_note, deck_name, prepare_rendering
 from .notetypes import note_type_hashes
-from .package import DeckSettings, write_apkg
+from .package import DeckSettings, PackageWriter
 from .parallel import FileJob, workers_for
 from .project import Project
 from .render import markdown_to_html
@@ -48,8 +48,6 @@ def _without_cycle_collection(func: F) -> F:
 class CheckResult:
     cards: int
     warnings: list[Diagnostic]
-    notes: list[NoteSpec] = field(default_factory=list)  # with ``notes=True``
-    refs: list[CardRef] = field(default_factory=list, repr=False)
 
 
 @dataclass(frozen=True)
@@ -94,6 +92,23 @@ def _check_file(job: _Job, path: Path) -> _FileResult:
     return result
 
 
+def _check_files(project: Project, *, lint: bool, notes: bool,
+                 progress: Progress | None) -> Iterator[_FileResult]:
+    """:func:`_check_file` for every card file, in order, as each is done (a file per core in
+    big projects, so the caller can use the results while the rest are checked)."""
+    seeds = load_seeds(project.seeds_dir)
+    files = card_files(project.cards_dir)
+    config = project.config
+    job = _Job(seeds, lint, notes, config.name, config.guid_namespace)
+    workers = workers_for(files)
+    if notes and workers > 1:
+        prepare_rendering()  # once here, not in every worker
+    for done, result in enumerate(FileJob(_check_file, job).run(files, workers), 1):
+        yield result
+        if progress:
+            progress("checking card files", done, len(files))
+
+
 @_without_cycle_collection
 def resolve(project: Project) -> list[ResolvedCard]:
     """Every card with its seed and passages (raises :class:`DeckgenError` on any error)."""
@@ -106,32 +121,20 @@ def check(
     *,
     lint: bool = False,
     strict: bool = False,
-    notes: bool = False,
     progress: Progress | None = None,
 ) -> CheckResult:
     """Run every check (and the card-writing rules with ``lint``); raise :class:`DeckgenError`
-    with all problems found, warnings included. ``strict`` makes warnings errors; ``notes``
-    renders the notes too. Big projects are checked a file per core. Writes nothing."""
-    seeds = load_seeds(project.seeds_dir)
-    files = card_files(project.cards_dir)
-    config = project.config
-    job = _Job(seeds, lint, notes, config.name, config.guid_namespace)
-    workers = workers_for(files)
-    if notes and workers > 1:
-        prepare_rendering()  # once here, not in every worker
+    with all problems found, warnings included. ``strict`` makes warnings errors. Writes
+    nothing."""
     refs: list[CardRef] = []
     fronts: list[Front] = []
-    rendered: list[NoteSpec] = []
     errors: list[Diagnostic] = []
     findings: list[Diagnostic] = []
-    for done, result in enumerate(FileJob(_check_file, job).run(files, workers), 1):
+    for result in _check_files(project, lint=lint, notes=False, progress=progress):
         refs += result.refs
         fronts += result.fronts
-        rendered += result.notes
         errors += result.errors
         findings += result.findings
-        if progress:
-            progress("checking card files", done, len(files))
     errors += duplicate_ids(refs)
     if errors:
         raise DeckgenError(errors)
@@ -141,7 +144,7 @@ def check(
         findings = [replace(d, severity="error") for d in findings]
     if any(d.severity == "error" for d in findings):
         raise DeckgenError(findings)
-    return CheckResult(len(refs), sorted(findings, key=Diagnostic.sort_key), rendered, refs)
+    return CheckResult(len(refs), sorted(findings, key=Diagnostic.sort_key))
 
 
 @_without_cycle_collection
@@ -152,26 +155,14 @@ def build(
     now: int | None = None,
     progress: Progress | None = None,
 ) -> BuildResult:
-    """Check, stamp every note against the lock, write the package, then the lock."""
+    """Check every card and write the deck: each note is stamped against the lock and added to
+    the package as soon as its file is checked; the package is put in place only if no error
+    turned up, then the lock is written."""
     _refuse_overwriting_inputs(project)
-    result = check(project, notes=True, progress=progress)
     config = project.config
-    old_lock = read_lock(project.lock_path)
-    where = {ref.id: ref for ref in result.refs}
-    stamped, model_mod, new_lock = stamp(
-        result.notes, where, note_type_hashes(), old_lock,
-        int(time.time()) if now is None else now, config.guid_namespace,
-        deck_name(config.name, RETIRED_SUBDECK),
-    )
-    if locked and new_lock.dumps() != (project.lock_path.read_text(encoding="utf-8")
-                                       if project.lock_path.exists() else ""):
-        changes = describe_changes(old_lock, new_lock) or ["the lock file's format"]
-        raise DeckgenError([Diagnostic(
-            Location(project.lock_path),
-            "lock file is out of date (--locked); run 'deckgen build' and commit deckgen.lock",
-            details=tuple(changes[:20]) + ((f"... and {len(changes) - 20} more",)
-                                           if len(changes) > 20 else ()),
-        )])
+    stamper = Stamper(read_lock(project.lock_path), note_type_hashes(),
+                      int(time.time()) if now is None else now, config.guid_namespace,
+                      deck_name(config.name, RETIRED_SUBDECK))
     settings = DeckSettings(
         name=config.name,
         description=markdown_to_html(config.description),
@@ -180,24 +171,53 @@ def build(
         cloze_model_id=config.note_type_ids.cloze,
         namespace=config.guid_namespace,
     )
-    if progress:
-        progress("writing the deck", 0, 1)
+    refs: list[CardRef] = []
+    errors: list[Diagnostic] = []
+    decks: set[str] = set()
     try:
-        size = write_apkg(settings, stamped, model_mod, project.output)
+        with PackageWriter(settings, stamper.model_mod, project.output) as package:
+            for result in _check_files(project, lint=False, notes=True, progress=progress):
+                refs += result.refs
+                errors += result.errors
+                for note, ref in zip(result.notes, result.refs, strict=True):
+                    stamped = stamper.stamp(note, ref)
+                    if stamped is not None and not errors:
+                        package.add(stamped)
+                        decks.add(note.deck)
+            errors += duplicate_ids(refs) + stamper.errors
+            if errors:
+                raise DeckgenError(errors)
+            retired = stamper.retire()
+            for stamped in retired:
+                package.add(stamped)
+            lock_text = stamper.lock.dumps()
+            if locked:
+                _require_lock(project.lock_path, lock_text, stamper)
+            if progress:
+                progress("writing the deck", 0, 1)
+            size = package.commit()
         if not locked:
-            _write_atomically(project.lock_path, new_lock.dumps())
+            _write_atomically(project.lock_path, lock_text)
     except OSError as exc:
         failed = Path(exc.filename) if isinstance(exc.filename, str) else project.output
         raise DeckgenError([Diagnostic(
             Location(failed), f"cannot write: {exc.strerror or exc}"
         )]) from None
-    return BuildResult(
-        cards=len(result.notes),
-        decks=len({n.deck for n in result.notes}),
-        output=project.output,
-        size=size,
-        retired=len(new_lock.retired),
-    )
+    return BuildResult(cards=len(refs), decks=len(decks), output=project.output, size=size,
+                       retired=len(retired))
+
+
+def _require_lock(path: Path, text: str, stamper: Stamper) -> None:
+    """For ``--locked``: fail, saying what changed, unless the lock file already says ``text``."""
+    if text == (path.read_text(encoding="utf-8") if path.exists() else ""):
+        return
+    changes = describe_changes(stamper.old, stamper.lock) or ["the lock file's format"]
+    raise DeckgenError([Diagnostic(
+        Location(path),
+        "lock file is out of date (--locked); run 'deckgen build' and commit deckgen.lock",
+        details=tuple(changes[:20]) + ((f"... and {len(changes) - 20} more",)
+                                       if len(changes) > 20 else ()),
+    )])
 
 
 def _refuse_overwriting_inputs(project: Project) -> None:

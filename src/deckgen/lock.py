@@ -10,7 +10,6 @@ again, suspended and tagged ``deckgen::retired``, and their ids are never given 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -97,51 +96,53 @@ def _next_mod(previous: LockEntry | None, now: int) -> int:
     return now if previous is None else max(now, previous.mod + 1)
 
 
-def stamp(
-    specs: list[NoteSpec],
-    where: Mapping[str, Located],
-    note_type_hashes: dict[str, str],
-    old: Lock,
-    now: int,
-    namespace: str,
-    retired_deck: str,
-) -> tuple[list[StampedNote], int, Lock]:
-    """Give every note its ``mod``; return the notes to ship, the note types' ``mod`` and the new lock."""
-    new = Lock()
-    errors: list[Diagnostic] = []
-    stamped: list[StampedNote] = []
-    for spec in specs:
-        previous = old.cards.get(spec.card_id)
+class Stamper:
+    """Gives each note its ``mod`` against the old lock, one note at a time, and builds the new
+    lock. ``model_mod`` (the note types' ``mod``) is known from the start."""
+
+    def __init__(self, old: Lock, note_type_hashes: dict[str, str], now: int, namespace: str,
+                 retired_deck: str) -> None:
+        self.old, self.now, self.namespace, self.retired_deck = old, now, namespace, retired_deck
+        self.lock = Lock()
+        self.errors: list[Diagnostic] = []
+        for name, digest in sorted(note_type_hashes.items()):
+            previous = old.note_types.get(name)
+            mod = previous.mod if previous and previous.hash == digest else _next_mod(previous, now)
+            self.lock.note_types[name] = LockEntry(mod, hash=digest)
+        self.model_mod = max(entry.mod for entry in self.lock.note_types.values())
+
+    def stamp(self, spec: NoteSpec, where: Located) -> StampedNote | None:
+        """The note with its ``mod``, or None (and an error) if its id was retired."""
+        previous = self.old.cards.get(spec.card_id)
         front = spec.fields[0]
-        gone = old.retired.get(spec.card_id)
+        gone = self.old.retired.get(spec.card_id)
         if gone is not None and gone.front != front:
-            errors.append(Diagnostic(
-                where[spec.card_id].location,
+            self.errors.append(Diagnostic(
+                where.location,
                 f"card id '{spec.card_id}' belonged to a card that was retired; an id is never "
                 "given to a different card: choose a new id",
             ))
-            continue
+            return None
         if previous is not None and previous.hash == spec.content_hash:
             mod = previous.mod
         else:
-            mod = _next_mod(previous or gone, now)
-        new.cards[spec.card_id] = LockEntry(mod, spec.kind, front, spec.deck, spec.content_hash)
-        stamped.append(StampedNote(spec, mod))
-    if errors:
-        raise DeckgenError(errors)
-    for card_id, entry in [*old.retired.items(), *old.cards.items()]:
-        if card_id in new.cards or card_id in new.retired:
-            continue
-        mod = entry.mod if card_id in old.retired else _next_mod(entry, now)
-        new.retired[card_id] = LockEntry(mod, entry.kind, entry.front, entry.deck)
-        spec = _retired_spec(card_id, new.retired[card_id], namespace, retired_deck)
-        stamped.append(StampedNote(spec, mod, suspended=True))
-    for name, digest in sorted(note_type_hashes.items()):
-        previous = old.note_types.get(name)
-        mod = previous.mod if previous and previous.hash == digest else _next_mod(previous, now)
-        new.note_types[name] = LockEntry(mod, hash=digest)
-    model_mod = max(entry.mod for entry in new.note_types.values())
-    return stamped, model_mod, new
+            mod = _next_mod(previous or gone, self.now)
+        self.lock.cards[spec.card_id] = LockEntry(mod, spec.kind, front, spec.deck,
+                                                  spec.content_hash)
+        return StampedNote(spec, mod)
+
+    def retire(self) -> list[StampedNote]:
+        """Once every note is stamped: the cards that left, shipped suspended."""
+        stamped = []
+        for card_id, entry in [*self.old.retired.items(), *self.old.cards.items()]:
+            if card_id in self.lock.cards or card_id in self.lock.retired:
+                continue
+            mod = entry.mod if card_id in self.old.retired else _next_mod(entry, self.now)
+            self.lock.retired[card_id] = LockEntry(mod, entry.kind, entry.front, entry.deck)
+            spec = _retired_spec(card_id, self.lock.retired[card_id], self.namespace,
+                                 self.retired_deck)
+            stamped.append(StampedNote(spec, mod, suspended=True))
+        return stamped
 
 
 def _retired_spec(card_id: str, entry: LockEntry, namespace: str, deck: str) -> NoteSpec:

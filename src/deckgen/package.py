@@ -1,9 +1,10 @@
 """Step 5: write the ``.apkg``: reproducible, with a ``mod`` per note, atomically.
 
-genanki builds the collection (schema, decks, note types); notes and cards are inserted here,
-in one pass, so each note carries its own ``mod``. The zip is written by hand with fixed entry
-dates and order, so the same notes give the same bytes. The output appears only once complete
-(temporary file in the same folder, then rename); nothing is left behind on failure.
+Notes are added as they come (a big build writes while it is still checking) into a scratch
+collection; genanki supplies its schema, decks and note types. The zip is written by hand with
+fixed entry dates and order, so the same notes give the same bytes. The output appears only
+once complete (temporary file in the same folder, then rename); nothing is left behind on
+failure.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import re
 import sqlite3
 import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,59 +54,91 @@ def deck_id_for(settings: DeckSettings, name: str) -> int:
     return (1 << 30) + int.from_bytes(digest[:8], "big") % (1 << 30)
 
 
-def build_collection(
-    settings: DeckSettings, notes: Sequence[StampedNote], model_mod: int, db_path: Path
-) -> None:
-    """Write the Anki collection (SQLite) for ``notes`` to ``db_path``.
+class PackageWriter:
+    """A package written note by note, as the notes are checked, and put in place only by
+    :meth:`commit`: leaving the ``with`` block any other way leaves nothing behind.
 
-    genanki writes the schema, the decks and the note types; the notes and cards are then
-    inserted in one pass each, with the rows and ids genanki would give them (each note with
-    its own ``mod``). ``model_mod`` is the note types' ``mod``; it also seeds the note and card
-    ids, so the same notes and lock give the same collection.
+    genanki supplies the collection's schema and, at commit, its settings row, decks and note
+    types; notes and cards are inserted here in batches, each note with its own ``mod`` and
+    with the rows genanki would write. ``model_mod`` (the note types' ``mod``) also seeds the
+    note and card ids, so the same notes in the same order give the same bytes.
     """
-    import genanki
 
-    models = {"basic": basic_model(settings.basic_model_id),
-              "cloze": cloze_model(settings.cloze_model_id)}
-    root = genanki.Deck(settings.deck_id, settings.name, description=settings.description)
-    decks: dict[str, genanki.Deck] = {settings.name: root}
-    by_deck: dict[str, list[StampedNote]] = {settings.name: []}
-    for model in models.values():
-        root.add_model(model)
-    for stamped in notes:
-        name = stamped.spec.deck
-        if name not in decks:
-            decks[name] = genanki.Deck(deck_id_for(settings, name), name)
-            by_deck[name] = []
-        decks[name].add_model(models[stamped.spec.kind])
-        by_deck[name].append(stamped)
-    ids = _ids(model_mod)
-    note_rows: list[tuple[Any, ...]] = []
-    card_rows: list[tuple[Any, ...]] = []
-    for name in sorted(decks):
-        deck_id = decks[name].deck_id
-        for stamped in by_deck[name]:
-            spec, model = stamped.spec, models[stamped.spec.kind]
-            note_id = next(ids)
-            note_rows.append((note_id, spec.guid, model.model_id, stamped.mod, -1,
-                              " " + " ".join(spec.tags) + " ", "\x1f".join(spec.fields),
-                              spec.fields[model.sort_field_index], 0, 0, ""))
-            queue = -1 if stamped.suspended else 0
-            card_rows += [(next(ids), note_id, deck_id, ordinal, stamped.mod, -1, 0, queue, 0,
-                           0, 0, 0, 0, 0, 0, 0, 0, "") for ordinal in _card_ordinals(model, spec)]
-    conn = sqlite3.connect(db_path)
-    try:
-        cursor = conn.cursor()
+    BATCH = 2000
+
+    def __init__(self, settings: DeckSettings, model_mod: int, output: Path) -> None:
+        import genanki  # only needed to write a deck: kept out of ``deckgen check``'s start-up
+
+        self.settings, self.model_mod, self.output = settings, model_mod, output
+        self.models = {"basic": basic_model(settings.basic_model_id),
+                       "cloze": cloze_model(settings.cloze_model_id)}
+        root = genanki.Deck(settings.deck_id, settings.name, description=settings.description)
+        for model in self.models.values():
+            root.add_model(model)
+        self.decks: dict[str, genanki.Deck] = {settings.name: root}
+        self.notes = 0
+        self._ids = _ids(model_mod)
+        self._note_rows: list[tuple[Any, ...]] = []
+        self._card_rows: list[tuple[Any, ...]] = []
+        self._work = tempfile.TemporaryDirectory(prefix="deckgen-")
+        self._db_path = Path(self._work.name) / "collection.anki2"
+        self._conn = sqlite3.connect(self._db_path)
         # a scratch file, zipped once complete: no journal, no waiting for the disk
-        cursor.execute("PRAGMA journal_mode = MEMORY")
-        cursor.execute("PRAGMA synchronous = OFF")
-        genanki.Package([decks[name] for name in sorted(decks)]).write_to_db(cursor, model_mod, ids)
-        cursor.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", note_rows)
-        cursor.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                           card_rows)
-        conn.commit()
-    finally:
-        conn.close()
+        self._conn.execute("PRAGMA journal_mode = MEMORY")
+        self._conn.execute("PRAGMA synchronous = OFF")
+        self._conn.executescript(genanki.apkg_schema.APKG_SCHEMA)
+
+    def __enter__(self) -> PackageWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._conn.close()
+        self._work.cleanup()
+
+    def add(self, stamped: StampedNote) -> None:
+        import genanki
+
+        spec, model = stamped.spec, self.models[stamped.spec.kind]
+        deck = self.decks.get(spec.deck)
+        if deck is None:
+            deck = self.decks[spec.deck] = genanki.Deck(deck_id_for(self.settings, spec.deck),
+                                                        spec.deck)
+        deck.add_model(model)
+        note_id = next(self._ids)
+        self._note_rows.append((note_id, spec.guid, model.model_id, stamped.mod, -1,
+                                " " + " ".join(spec.tags) + " ", "\x1f".join(spec.fields),
+                                spec.fields[model.sort_field_index], 0, 0, ""))
+        queue = -1 if stamped.suspended else 0
+        self._card_rows += [(next(self._ids), note_id, deck.deck_id, ordinal, stamped.mod, -1,
+                             0, queue, 0, 0, 0, 0, 0, 0, 0, 0, 0, "")
+                            for ordinal in _card_ordinals(model, spec)]
+        self.notes += 1
+        if len(self._note_rows) >= self.BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._conn.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", self._note_rows)
+        self._conn.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                               self._card_rows)
+        self._note_rows, self._card_rows = [], []
+
+    def commit(self) -> int:
+        """Finish the collection and put the package in place atomically; its size in bytes."""
+        import genanki
+
+        self._flush()
+        cursor = self._conn.cursor()
+        cursor.executescript(genanki.apkg_col.APKG_COL)
+        for name in sorted(self.decks):
+            self.decks[name].write_to_db(cursor, self.model_mod, self._ids)  # decks, note types
+        self._conn.commit()
+        self._conn.close()
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        with _atomic(self.output) as tmp:
+            with zipfile.ZipFile(tmp, "w") as zf:
+                _add(zf, "collection.anki2", self._db_path.read_bytes())
+                _add(zf, "media", b"{}")
+            return tmp.stat().st_size
 
 
 _CLOZE_NUMBER = re.compile(r"{{c(\d+)::.+?}}", re.DOTALL)
@@ -115,7 +148,7 @@ def _card_ordinals(model: Any, spec: NoteSpec) -> Iterable[int]:
     """The cards Anki makes of a note, in genanki's order: one per template whose required
     fields are filled (basic), one per deletion number (cloze)."""
     if spec.kind == "cloze":
-        # iterated as a set, exactly as genanki does, so the ids come out the same
+        # iterated as a set, exactly as genanki does
         return {int(n) - 1 for n in _CLOZE_NUMBER.findall(spec.fields[0]) if int(n) > 0} or {0}
     return [ordinal for ordinal, how, required in model._req
             if (any if how == "any" else all)(spec.fields[i] for i in required)]
@@ -126,21 +159,6 @@ def _ids(timestamp: int) -> Iterator[int]:
     while True:
         yield start
         start += 1
-
-
-def write_apkg(
-    settings: DeckSettings, notes: Sequence[StampedNote], model_mod: int, output: Path
-) -> int:
-    """Write the package to ``output`` atomically; return its size in bytes."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="deckgen-") as work:
-        db_path = Path(work) / "collection.anki2"
-        build_collection(settings, notes, model_mod, db_path)
-        with _atomic(output) as tmp:
-            with zipfile.ZipFile(tmp, "w") as zf:
-                _add(zf, "collection.anki2", db_path.read_bytes())
-                _add(zf, "media", b"{}")
-            return tmp.stat().st_size
 
 
 def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
