@@ -12,6 +12,9 @@ import sys
 import time
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from ankihelp import import_apkg, open_collection
 from conftest import CARDS_YAML, Project, pressure_card
 
@@ -162,3 +165,15 @@ def test_a_retired_id_is_never_given_to_another_card(project: Project) -> None:
     # the same card coming back is fine
     project.write("cards/safety.yaml", CARDS_YAML + THIRD_CARD)
     assert project.run("build").exit_code == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(mod=st.integers(0, 2**40), kind=st.sampled_from(["", "basic", "cloze"]), front=st.text(),
+       deck=st.text(), digest=st.sampled_from(["", "sha256:" + "ab" * 32]))
+def test_lock_lines_are_the_json_of_their_entries(mod: int, kind: str, front: str, deck: str,
+                                                  digest: str) -> None:
+    from deckgen.lock import LockEntry
+
+    entry = LockEntry(mod, kind, front, deck, digest)
+    assert entry.to_line() == json.dumps(entry.to_json(), ensure_ascii=False)
+    assert LockEntry(**json.loads(entry.to_line())) == entry

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
 from functools import wraps
 from pathlib import Path
@@ -93,9 +94,10 @@ def _check_file(job: _Job, path: Path) -> _FileResult:
 
 
 def _check_files(project: Project, *, lint: bool, notes: bool,
-                 progress: Progress | None) -> Iterator[_FileResult]:
-    """:func:`_check_file` for every card file, in order, as each is done (a file per core in
-    big projects, so the caller can use the results while the rest are checked)."""
+                 progress: Progress | None) -> Generator[_FileResult, None, None]:
+    """Start :func:`_check_file` on every card file (a file per core in big projects) and
+    return the results in order, each as soon as it is ready, so the caller can use them while
+    the rest are checked. ``close()`` the iterator to stop early."""
     seeds = load_seeds(project.seeds_dir)
     files = card_files(project.cards_dir)
     config = project.config
@@ -103,10 +105,16 @@ def _check_files(project: Project, *, lint: bool, notes: bool,
     workers = workers_for(files)
     if notes and workers > 1:
         prepare_rendering()  # once here, not in every worker
-    for done, result in enumerate(FileJob(_check_file, job).run(files, workers), 1):
-        yield result
-        if progress:
-            progress("checking card files", done, len(files))
+    return _reported(FileJob(_check_file, job).start(files, workers), len(files), progress)
+
+
+def _reported(results: Generator[_FileResult, None, None], total: int,
+              progress: Progress | None) -> Generator[_FileResult, None, None]:
+    with contextlib.closing(results):
+        for done, result in enumerate(results, 1):
+            yield result
+            if progress:
+                progress("checking card files", done, total)
 
 
 @_without_cycle_collection
@@ -160,42 +168,44 @@ def build(
     turned up, then the lock is written."""
     _refuse_overwriting_inputs(project)
     config = project.config
-    stamper = Stamper(read_lock(project.lock_path), note_type_hashes(),
-                      int(time.time()) if now is None else now, config.guid_namespace,
-                      deck_name(config.name, RETIRED_SUBDECK))
-    settings = DeckSettings(
-        name=config.name,
-        description=markdown_to_html(config.description),
-        deck_id=config.deck_id,
-        basic_model_id=config.note_type_ids.basic,
-        cloze_model_id=config.note_type_ids.cloze,
-        namespace=config.guid_namespace,
-    )
     refs: list[CardRef] = []
     errors: list[Diagnostic] = []
     decks: set[str] = set()
+    results = _check_files(project, lint=False, notes=True, progress=progress)
     try:
-        with PackageWriter(settings, stamper.model_mod, project.output) as package:
-            for result in _check_files(project, lint=False, notes=True, progress=progress):
-                refs += result.refs
-                errors += result.errors
-                for note, ref in zip(result.notes, result.refs, strict=True):
-                    stamped = stamper.stamp(note, ref)
-                    if stamped is not None and not errors:
-                        package.add(stamped)
-                        decks.add(note.deck)
-            errors += duplicate_ids(refs) + stamper.errors
-            if errors:
-                raise DeckgenError(errors)
-            retired = stamper.retire()
-            for stamped in retired:
-                package.add(stamped)
-            lock_text = stamper.lock.dumps()
-            if locked:
-                _require_lock(project.lock_path, lock_text, stamper)
-            if progress:
-                progress("writing the deck", 0, 1)
-            size = package.commit()
+        with contextlib.closing(results):  # read the lock while the first files are checked
+            stamper = Stamper(read_lock(project.lock_path), note_type_hashes(),
+                              int(time.time()) if now is None else now, config.guid_namespace,
+                              deck_name(config.name, RETIRED_SUBDECK))
+            settings = DeckSettings(
+                name=config.name,
+                description=markdown_to_html(config.description),
+                deck_id=config.deck_id,
+                basic_model_id=config.note_type_ids.basic,
+                cloze_model_id=config.note_type_ids.cloze,
+                namespace=config.guid_namespace,
+            )
+            with PackageWriter(settings, stamper.model_mod, project.output) as package:
+                for result in results:
+                    refs += result.refs
+                    errors += result.errors
+                    for note, ref in zip(result.notes, result.refs, strict=True):
+                        stamped = stamper.stamp(note, ref)
+                        if stamped is not None and not errors:
+                            package.add(stamped)
+                            decks.add(note.deck)
+                errors += duplicate_ids(refs) + stamper.errors
+                if errors:
+                    raise DeckgenError(errors)
+                retired = stamper.retire()
+                for stamped in retired:
+                    package.add(stamped)
+                lock_text = stamper.lock.dumps()
+                if locked:
+                    _require_lock(project.lock_path, lock_text, stamper)
+                if progress:
+                    progress("writing the deck", 0, 1)
+                size = package.commit()
         if not locked:
             _write_atomically(project.lock_path, lock_text)
     except OSError as exc:

@@ -19,7 +19,6 @@ from .notes import NoteSpec, note_guid
 from .notetypes import BASIC_FIELDS, CLOZE_FIELDS
 from .package import StampedNote
 
-_JSON = json.JSONEncoder(ensure_ascii=False)
 LOCK_VERSION = 1
 RETIRED_TAG = "deckgen::retired"
 RETIRED_SUBDECK = "Retired"
@@ -50,6 +49,19 @@ class LockEntry:
                 "front": self.front}
         return {key: value for key, value in data.items() if value != ""}
 
+    def to_line(self) -> str:
+        """``json.dumps(self.to_json(), ensure_ascii=False)``, several times as fast (a lock
+        has a line per card)."""
+        parts = [f'"hash": {_text(self.hash)}'] if self.hash else []
+        parts.append(f'"mod": {int(self.mod)}')
+        parts += [f'"{key}": {_text(value)}' for key, value in
+                  (("kind", self.kind), ("deck", self.deck), ("front", self.front)) if value]
+        return "{" + ", ".join(parts) + "}"
+
+
+_text = json.encoder.encode_basestring  # a JSON string, non-ASCII kept (C)
+_key = json.encoder.encode_basestring_ascii  # a JSON string as json.dumps writes it (C)
+
 
 @dataclass
 class Lock:
@@ -63,8 +75,7 @@ class Lock:
         def section(entries: dict[str, LockEntry]) -> str:
             if not entries:
                 return "{}"
-            lines = [f" {json.dumps(key)}: {_JSON.encode(entries[key].to_json())}"
-                     for key in sorted(entries)]
+            lines = [f" {_key(key)}: {entries[key].to_line()}" for key in sorted(entries)]
             return "{\n" + ",\n".join(lines) + "\n}"
 
         return (f'{{"version": {LOCK_VERSION},\n"note_types": {section(self.note_types)},\n'

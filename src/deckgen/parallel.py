@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -40,19 +40,23 @@ class FileJob(Generic[C, R]):
         self.work = work
         self.context = context
 
-    def run(self, paths: Sequence[Path], workers: int) -> Iterator[R]:
+    def start(self, paths: Sequence[Path], workers: int) -> Generator[R, None, None]:
+        """Start the work (workers begin at once) and return the results in order, each as soon
+        as it is ready; ``close()`` the iterator to stop early."""
         if workers <= 1:
-            for path in paths:
-                yield self.work(self.context, path)
-            return
+            return (self.work(self.context, path) for path in paths)
         pool = multiprocessing.get_context("fork").Pool(
             workers, initializer=_start_worker, initargs=(self.work, self.context))
-        try:
-            yield from pool.imap(_run_in_worker, paths)
-            pool.close()
-        finally:
-            pool.terminate()
-            pool.join()
+        return _results(pool, pool.imap(_run_in_worker, paths))
+
+
+def _results(pool: Any, results: Iterator[R]) -> Generator[R, None, None]:
+    try:
+        yield from results
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
 
 
 _job: tuple[Callable[[Any, Path], Any], Any] | None = None
