@@ -29,8 +29,7 @@ def run_both_ways(project: Project, monkeypatch: pytest.MonkeyPatch, *args: str)
     outcomes = []
     for threshold in (1 << 60, 0):  # never / always worth spreading
         monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", threshold)
-        project.output.unlink(missing_ok=True)
-        (project.root / "deckgen.lock").unlink(missing_ok=True)
+        project.output.unlink(missing_ok=True)  # (the lock stays: new cards' mod is the time)
         result = project.run(*args)
         deck = project.output.read_bytes() if project.output.exists() else None
         outcomes.append((result.exit_code, result.stdout.replace(" s)", ""), result.stderr, deck))
@@ -113,3 +112,21 @@ def test_progress_is_cleared_before_errors(project: Project) -> None:
     assert code == 1
     assert terminal.startswith("\r\x1b[Kchecking card files")
     assert "\r\x1b[Kcards/broken.yaml:2:1: error: YAML syntax error" in terminal.replace("\r\n", "\n")
+
+
+@needs_fork
+def test_a_worker_that_dies_is_an_internal_error_not_a_hang(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_module = sys.modules["deckgen.build"]  # (deckgen.build is also the function)
+    many_files(project)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
+
+    def dies(job: object, path: Path) -> None:
+        os._exit(9)  # as if killed (out of memory, kill -9)
+
+    monkeypatch.setattr(build_module, "_check_file", dies)
+    result = project.run("build")
+    assert result.exit_code == 3
+    assert result.stderr.startswith("deckgen: internal error: BrokenProcessPool")
+    assert sorted(p.name for p in project.root.iterdir()) == ["cards", "deckgen.yaml", "seeds"]

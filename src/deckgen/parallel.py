@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Generator, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -45,18 +46,17 @@ class FileJob(Generic[C, R]):
         as it is ready; ``close()`` the iterator to stop early."""
         if workers <= 1:
             return (self.work(self.context, path) for path in paths)
-        pool = multiprocessing.get_context("fork").Pool(
-            workers, initializer=_start_worker, initargs=(self.work, self.context))
-        return _results(pool, pool.imap(_run_in_worker, paths))
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_start_worker, initargs=(self.work, self.context))
+        return _results(pool, pool.map(_run_in_worker, paths))
 
 
-def _results(pool: Any, results: Iterator[R]) -> Generator[R, None, None]:
+def _results(pool: ProcessPoolExecutor, results: Iterator[R]) -> Generator[R, None, None]:
+    # a worker that dies (killed, out of memory) makes this raise BrokenProcessPool, not hang
     try:
         yield from results
-        pool.close()
     finally:
-        pool.terminate()
-        pool.join()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 _job: tuple[Callable[[Any, Path], Any], Any] | None = None
