@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field, replace
 from functools import wraps
 from pathlib import Path
@@ -168,35 +168,14 @@ def build(
     turned up, then the lock is written."""
     _refuse_overwriting_inputs(project)
     config = project.config
-    refs: list[CardRef] = []
-    errors: list[Diagnostic] = []
-    decks: set[str] = set()
     results = _check_files(project, lint=False, notes=True, progress=progress)
     try:
-        with contextlib.closing(results):  # read the lock while the first files are checked
+        with contextlib.closing(results):  # the lock is read while the first files are checked
             stamper = Stamper(read_lock(project.lock_path), note_type_hashes(),
                               int(time.time()) if now is None else now, config.guid_namespace,
                               deck_name(config.name, RETIRED_SUBDECK))
-            settings = DeckSettings(
-                name=config.name,
-                description=markdown_to_html(config.description),
-                deck_id=config.deck_id,
-                basic_model_id=config.note_type_ids.basic,
-                cloze_model_id=config.note_type_ids.cloze,
-                namespace=config.guid_namespace,
-            )
-            with PackageWriter(settings, stamper.model_mod, project.output) as package:
-                for result in results:
-                    refs += result.refs
-                    errors += result.errors
-                    for note, ref in zip(result.notes, result.refs, strict=True):
-                        stamped = stamper.stamp(note, ref)
-                        if stamped is not None and not errors:
-                            package.add(stamped)
-                            decks.add(note.deck)
-                errors += duplicate_ids(refs) + stamper.errors
-                if errors:
-                    raise DeckgenError(errors)
+            with PackageWriter(_settings(project), stamper.model_mod, project.output) as package:
+                cards, decks = _add_notes(results, stamper, package)
                 retired = stamper.retire()
                 for stamped in retired:
                     package.add(stamped)
@@ -213,8 +192,41 @@ def build(
         raise DeckgenError([Diagnostic(
             Location(failed), f"cannot write: {exc.strerror or exc}"
         )]) from None
-    return BuildResult(cards=len(refs), decks=len(decks), output=project.output, size=size,
+    return BuildResult(cards=cards, decks=len(decks), output=project.output, size=size,
                        retired=len(retired))
+
+
+def _add_notes(results: Iterable[_FileResult], stamper: Stamper,
+               package: PackageWriter) -> tuple[int, set[str]]:
+    """Stamp each checked note and add it to the package, file by file as they come; raise
+    every error found (the package is then never committed). The cards and decks added."""
+    refs: list[CardRef] = []
+    errors: list[Diagnostic] = []
+    decks: set[str] = set()
+    for result in results:
+        refs += result.refs
+        errors += result.errors
+        for note, ref in zip(result.notes, result.refs, strict=True):
+            stamped = stamper.stamp(note, ref)
+            if stamped is not None and not errors:
+                package.add(stamped)
+                decks.add(note.deck)
+    errors += duplicate_ids(refs) + stamper.errors
+    if errors:
+        raise DeckgenError(errors)
+    return len(refs), decks
+
+
+def _settings(project: Project) -> DeckSettings:
+    config = project.config
+    return DeckSettings(
+        name=config.name,
+        description=markdown_to_html(config.description),
+        deck_id=config.deck_id,
+        basic_model_id=config.note_type_ids.basic,
+        cloze_model_id=config.note_type_ids.cloze,
+        namespace=config.guid_namespace,
+    )
 
 
 def _require_lock(path: Path, text: str, stamper: Stamper) -> None:
