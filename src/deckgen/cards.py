@@ -89,11 +89,20 @@ class CardRef:
 
     @property
     def location(self) -> Location:
-        return self.where("id")
+        """Where the card's id stands (the file is read again: for messages only)."""
+        return locate([(self, "id")])[0]
 
-    def where(self, key: str) -> Location:
-        """Where one of the card's keys stands (read from the file again: for messages only)."""
-        return load_yaml(self.path).at(("cards", self.index, key))
+
+def locate(wanted: Iterable[tuple[CardRef, str]]) -> list[Location]:
+    """Where each card's key stands, reading each file once (positions are only kept while a
+    file is checked, so messages made later read it again)."""
+    docs: dict[Path, YamlDocument] = {}
+    found = []
+    for ref, key in wanted:
+        if ref.path not in docs:
+            docs[ref.path] = load_yaml(ref.path)
+        found.append(docs[ref.path].at(("cards", ref.index, key)))
+    return found
 
 
 def duplicate_ids(refs: Iterable[CardRef]) -> list[Diagnostic]:
@@ -105,9 +114,10 @@ def duplicate_ids(refs: Iterable[CardRef]) -> list[Diagnostic]:
             duplicates.append((ref, first[ref.id]))
         else:
             first[ref.id] = ref
-    return [Diagnostic(ref.location, f"duplicate card id '{ref.id}' (first used at "
-                                     f"{earlier.location.display()})")
-            for ref, earlier in duplicates]
+    found = locate((ref, "id") for pair in duplicates for ref in pair)  # two per duplicate
+    return [Diagnostic(found[2 * i], f"duplicate card id '{ref.id}' (first used at "
+                                     f"{found[2 * i + 1].display()})")
+            for i, (ref, _) in enumerate(duplicates)]
 
 
 def load_cards(cards_dir: Path, seeds: dict[str, SeedText]) -> list[ResolvedCard]:

@@ -16,7 +16,7 @@ from itertools import combinations
 
 from rapidfuzz import fuzz
 
-from .cards import CardRef, ResolvedCard
+from .cards import CardRef, ResolvedCard, locate
 from .errors import Diagnostic
 from .evidence import BY_ID
 from .schema import Card
@@ -342,16 +342,15 @@ def card_findings(rc: ResolvedCard) -> list[Diagnostic]:
 def near_duplicate_findings(fronts: Sequence[Front]) -> list[Diagnostic]:
     """DG110 for the later card of each nearly identical pair."""
     rule = RULES["DG110"]
-    out = []
-    for a, b, score in near_duplicates([f.text for f in fronts], [f.words for f in fronts]):
-        first, later = fronts[a], fronts[b]
-        if later.ignored:
-            continue
-        out.append(Diagnostic(
-            later.ref.where(later.field),
-            f"[{rule.code}] question nearly the same as card '{first.ref.id}' at "
-            f"{first.ref.location.display()} ({score:.0f}% alike)", rule.severity))
-    return out
+    pairs = [(fronts[a], fronts[b], score) for a, b, score in
+             near_duplicates([f.text for f in fronts], [f.words for f in fronts])
+             if not fronts[b].ignored]
+    found = locate(item for first, later, _ in pairs  # two per pair
+                   for item in ((later.ref, later.field), (first.ref, "id")))
+    return [Diagnostic(found[2 * i], f"[{rule.code}] question nearly the same as card "
+                                     f"'{first.ref.id}' at {found[2 * i + 1].display()} "
+                                     f"({score:.0f}% alike)", rule.severity)
+            for i, (first, _, score) in enumerate(pairs)]
 
 
 def lint(cards: Sequence[ResolvedCard]) -> list[Diagnostic]:
