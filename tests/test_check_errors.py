@@ -161,6 +161,22 @@ def test_all_errors_are_collected_across_files(project: Project) -> None:
     ]
 
 
+def test_a_duplicate_id_is_reported_even_when_the_first_card_has_errors(project: Project) -> None:
+    project.write("cards/a.yaml", card_file(
+        "  - id: same\n    question: Q?\n    answer: A.\n"
+        + PRESSURE_SOURCE.replace("excessive", "gentle")
+        + "  - id: same\n    question: Q?\n    answer: A.\n" + PRESSURE_SOURCE))
+    result = project.run("check")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "cards/a.yaml:7:14: error: quote not found in seed 'tiny'",
+        "    nearest passage (tiny.txt, line 7):",
+        "      When excessive pressure is applied",
+        "cards/a.yaml:9:9: error: duplicate card id 'same' (first used at cards/a.yaml:2:9)",
+        "2 errors",
+    ]
+
+
 def test_build_with_errors_writes_nothing(project: Project) -> None:
     project.write("cards/bad.yaml", "cards: [\n")
     before = {p: p.read_bytes() for p in project.root.rglob("*") if p.is_file()}

@@ -130,3 +130,20 @@ def test_a_worker_that_dies_is_an_internal_error_not_a_hang(
     assert result.exit_code == 3
     assert result.stderr.startswith("deckgen: internal error: BrokenProcessPool")
     assert sorted(p.name for p in project.root.iterdir()) == ["cards", "deckgen.yaml", "seeds"]
+
+
+@needs_fork
+def test_an_error_before_the_first_result_stops_the_workers(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+
+    many_files(project)
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
+    (project.root / "deckgen.lock").write_text("{not json", encoding="utf-8")
+    result = project.run("build")
+    assert (result.exit_code, result.stderr) == (
+        1, "deckgen.lock:1:2: error: lock file is not valid JSON: Expecting property name "
+           "enclosed in double quotes\n1 error\n")
+    assert multiprocessing.active_children() == []  # no worker left checking files
+    assert not project.output.exists()

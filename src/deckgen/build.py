@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import time
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import wraps
 from pathlib import Path
@@ -18,7 +17,7 @@ from .lock import RETIRED_SUBDECK, Stamper, describe_changes, read_lock
 from .notes import NoteSpec, build_note, deck_name, prepare_rendering
 from .notetypes import note_type_hashes
 from .package import DeckSettings, PackageWriter
-from .parallel import FileJob, workers_for
+from .parallel import FileJob, Results, workers_for
 from .project import Project
 from .render import markdown_to_html
 from .seeds import SeedText, load_seeds
@@ -75,29 +74,30 @@ class _Job:
 class _FileResult:
     refs: list[CardRef]
     errors: list[Diagnostic]
-    notes: list[NoteSpec] = field(default_factory=list)
+    notes: list[tuple[NoteSpec, CardRef]] = field(default_factory=list)
     fronts: list[Front] = field(default_factory=list)
     findings: list[Diagnostic] = field(default_factory=list)
 
 
 def _check_file(job: _Job, path: Path) -> _FileResult:
     """Everything that can be done with one card file alone."""
-    cards, errors = load_file(path, job.seeds)
-    result = _FileResult([CardRef(rc.card.id, path, rc.index) for rc in cards], errors)
+    loaded = load_file(path, job.seeds)
+    result = _FileResult(loaded.refs, loaded.errors)
     if job.notes:
-        result.notes = [build_note(rc, job.root_deck, job.namespace) for rc in cards]
+        result.notes = [(build_note(rc, job.root_deck, job.namespace), rc.ref)
+                        for rc in loaded.cards]
     if job.lint:
-        result.findings = [d for rc in cards for d in card_findings(rc)]
-        result.fronts = [Front.of(rc) for rc in cards]
+        result.findings = [d for rc in loaded.cards for d in card_findings(rc)]
+        result.fronts = [Front.of(rc) for rc in loaded.cards]
         clear_caches()
     return result
 
 
 def _check_files(project: Project, *, lint: bool, notes: bool,
-                 progress: Progress | None) -> Generator[_FileResult, None, None]:
-    """Start :func:`_check_file` on every card file (a file per core in big projects) and
-    return the results in order, each as soon as it is ready, so the caller can use them while
-    the rest are checked. ``close()`` the iterator to stop early."""
+                 progress: Progress | None) -> Results[_FileResult]:
+    """Start :func:`_check_file` on every card file (a file per core in big projects); the
+    results come in order, each as soon as it is ready, so the caller can use them while the
+    rest are checked."""
     seeds = load_seeds(project.seeds_dir)
     files = card_files(project.cards_dir)
     config = project.config
@@ -105,16 +105,12 @@ def _check_files(project: Project, *, lint: bool, notes: bool,
     workers = workers_for(files)
     if notes and workers > 1:
         prepare_rendering()  # once here, not in every worker
-    return _reported(FileJob(_check_file, job).start(files, workers), len(files), progress)
 
+    def done(count: int) -> None:
+        if progress:
+            progress("checking card files", count, len(files))
 
-def _reported(results: Generator[_FileResult, None, None], total: int,
-              progress: Progress | None) -> Generator[_FileResult, None, None]:
-    with contextlib.closing(results):
-        for done, result in enumerate(results, 1):
-            yield result
-            if progress:
-                progress("checking card files", done, total)
+    return FileJob(_check_file, job).start(files, workers, done)
 
 
 @_without_cycle_collection
@@ -138,11 +134,12 @@ def check(
     fronts: list[Front] = []
     errors: list[Diagnostic] = []
     findings: list[Diagnostic] = []
-    for result in _check_files(project, lint=lint, notes=False, progress=progress):
-        refs += result.refs
-        fronts += result.fronts
-        errors += result.errors
-        findings += result.findings
+    with _check_files(project, lint=lint, notes=False, progress=progress) as results:
+        for result in results:
+            refs += result.refs
+            fronts += result.fronts
+            errors += result.errors
+            findings += result.findings
     errors += duplicate_ids(refs)
     if errors:
         raise DeckgenError(errors)
@@ -168,9 +165,9 @@ def build(
     turned up, then the lock is written."""
     _refuse_overwriting_inputs(project)
     config = project.config
-    results = _check_files(project, lint=False, notes=True, progress=progress)
     try:
-        with contextlib.closing(results):  # the lock is read while the first files are checked
+        with _check_files(project, lint=False, notes=True, progress=progress) as results:
+            # the lock is read while the workers check the first files
             stamper = Stamper(read_lock(project.lock_path), note_type_hashes(),
                               int(time.time()) if now is None else now, config.guid_namespace,
                               deck_name(config.name, RETIRED_SUBDECK))
@@ -206,7 +203,7 @@ def _add_notes(results: Iterable[_FileResult], stamper: Stamper,
     for result in results:
         refs += result.refs
         errors += result.errors
-        for note, ref in zip(result.notes, result.refs, strict=True):
+        for note, ref in result.notes:
             stamped = stamper.stamp(note, ref)
             if stamped is not None and not errors:
                 package.add(stamped)

@@ -44,6 +44,10 @@ class ResolvedCard:
         """Where the card's id stands."""
         return self.doc.at(("cards", self.index, "id"))
 
+    @property
+    def ref(self) -> CardRef:
+        return CardRef(self.card.id, self.doc.path, self.index)
+
     def where(self, key: str | None = None) -> Location:
         """Where one of the card's keys stands (the card's id when ``key`` is None)."""
         if key is None:
@@ -58,25 +62,34 @@ def find_card_files(cards_dir: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(cards_dir).as_posix())
 
 
-def load_file(path: Path, seeds: dict[str, SeedText]) -> tuple[list[ResolvedCard], list[Diagnostic]]:
-    """Load, validate and resolve the cards of one file: the cards that are valid, and every
-    problem found (checks across files, such as duplicate ids, are :func:`duplicate_ids`)."""
-    errors: list[Diagnostic] = []
+@dataclass
+class LoadedFile:
+    """One card file, checked on its own."""
+
+    cards: list[ResolvedCard]  # the valid cards, resolved
+    refs: list[CardRef]  # every card the schema accepted, valid or not (for duplicate ids)
+    errors: list[Diagnostic]
+
+
+def load_file(path: Path, seeds: dict[str, SeedText]) -> LoadedFile:
+    """Load, validate and resolve the cards of one file, collecting every problem (checks
+    across files, such as duplicate ids, are :func:`duplicate_ids`)."""
     try:
         doc = load_yaml(path)
     except DeckgenError as exc:
-        return [], list(exc.diagnostics)
-    card_file, problems = validate(doc, CardFile)
+        return LoadedFile([], [], list(exc.diagnostics))
+    card_file, errors = validate(doc, CardFile)
     if card_file is None:
-        return [], problems
-    resolved: list[ResolvedCard] = []
+        return LoadedFile([], [], errors)
+    loaded = LoadedFile([], [], errors)
     for index, card in enumerate(card_file.cards):
+        loaded.refs.append(CardRef(card.id, path, index))
         result = _resolve(doc, ("cards", index), card, seeds, errors)
         if result is not None:
-            resolved.append(ResolvedCard(
+            loaded.cards.append(ResolvedCard(
                 card, card_file.deck, tuple(card_file.tags), *result, doc, index
             ))
-    return resolved, problems + errors
+    return loaded
 
 
 @dataclass(frozen=True)
@@ -122,17 +135,12 @@ def duplicate_ids(refs: Iterable[CardRef]) -> list[Diagnostic]:
 
 def load_cards(cards_dir: Path, seeds: dict[str, SeedText]) -> list[ResolvedCard]:
     """Load, validate and resolve every card; raise one :class:`DeckgenError` with all errors."""
-    files = card_files(cards_dir)
-    errors: list[Diagnostic] = []
-    resolved: list[ResolvedCard] = []
-    for path in files:
-        cards, problems = load_file(path, seeds)
-        resolved += cards
-        errors += problems
-    errors += duplicate_ids(CardRef(rc.card.id, rc.doc.path, rc.index) for rc in resolved)
+    files = [load_file(path, seeds) for path in card_files(cards_dir)]
+    errors = [d for loaded in files for d in loaded.errors]
+    errors += duplicate_ids(ref for loaded in files for ref in loaded.refs)
     if errors:
         raise DeckgenError(errors)
-    return resolved
+    return [rc for loaded in files for rc in loaded.cards]
 
 
 def card_files(cards_dir: Path) -> list[Path]:
@@ -151,6 +159,8 @@ def cloze_problem(text: str) -> str | None:
     """
     if not CLOZE_RE.search(text):
         return "cloze has no deletion; mark one as {{c1::text}}"
+    if any(int(n) == 0 for n in CLOZE_RE.findall(text)):
+        return "{{c0::...}} makes no card in Anki: number deletions from c1"
     rest = re.sub(r"\{\{c\d+::.*?\}\}", "", text, flags=re.S)
     if "{{c" in rest and "::" in rest:
         return "cloze deletion is not closed: end it with }}"

@@ -147,9 +147,8 @@ _CLOZE_NUMBER = re.compile(r"{{c(\d+)::.+?}}", re.DOTALL)
 def _card_ordinals(model: Any, spec: NoteSpec) -> Iterable[int]:
     """The cards Anki makes of a note, in genanki's order: one per template whose required
     fields are filled (basic), one per deletion number (cloze)."""
-    if spec.kind == "cloze":
-        # iterated as a set, exactly as genanki does
-        return {int(n) - 1 for n in _CLOZE_NUMBER.findall(spec.fields[0]) if int(n) > 0} or {0}
+    if spec.kind == "cloze":  # (a set, iterated in genanki's order)
+        return {int(n) - 1 for n in _CLOZE_NUMBER.findall(spec.fields[0]) if int(n) > 0}
     return [ordinal for ordinal, how, required in model._req
             if (any if how == "any" else all)(spec.fields[i] for i in required)]
 

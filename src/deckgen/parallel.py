@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -41,22 +41,49 @@ class FileJob(Generic[C, R]):
         self.work = work
         self.context = context
 
-    def start(self, paths: Sequence[Path], workers: int) -> Generator[R, None, None]:
-        """Start the work (workers begin at once) and return the results in order, each as soon
-        as it is ready; ``close()`` the iterator to stop early."""
+    def start(self, paths: Sequence[Path], workers: int,
+              on_result: Callable[[int], None] | None = None) -> Results[R]:
+        """Start the work (workers begin at once); the results come in order, each as soon as
+        it is ready, and ``on_result`` is told how many have come."""
         if workers <= 1:
-            return (self.work(self.context, path) for path in paths)
+            return Results((self.work(self.context, path) for path in paths), on_result)
         pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                    initializer=_start_worker, initargs=(self.work, self.context))
-        return _results(pool, pool.map(_run_in_worker, paths))
+        return Results(pool.map(_run_in_worker, paths), on_result, pool)
 
 
-def _results(pool: ProcessPoolExecutor, results: Iterator[R]) -> Generator[R, None, None]:
-    # a worker that dies (killed, out of memory) makes this raise BrokenProcessPool, not hang
-    try:
-        yield from results
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+class Results(Generic[R]):
+    """The results of started work, in order. :meth:`close` (or leaving a ``with`` block) stops
+    the work and the workers, whether or not any result was taken. A worker that dies (killed,
+    out of memory) makes iterating raise ``BrokenProcessPool``, never hang."""
+
+    def __init__(self, results: Iterator[R], on_result: Callable[[int], None] | None = None,
+                 pool: ProcessPoolExecutor | None = None) -> None:
+        self._results = results
+        self._on_result = on_result
+        self._pool = pool
+        self._count = 0
+
+    def __iter__(self) -> Iterator[R]:
+        return self
+
+    def __next__(self) -> R:
+        result = next(self._results)
+        self._count += 1
+        if self._on_result:
+            self._on_result(self._count)
+        return result
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> Results[R]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 _job: tuple[Callable[[Any, Path], Any], Any] | None = None
