@@ -33,7 +33,7 @@ from conftest import CARDS_YAML, REPO, SEED_TEXT, SEEDS_YAML, Project, copy_of_r
 from deckgen.cardrender import render_cloze, render_note
 from deckgen.evidence import BY_ID
 from deckgen.notetypes import CSS
-from deckgen.preview import Cards, level_colours, project_coverage
+from deckgen.preview import Cards, level_colours, project_cards
 
 ARTIFACTS = REPO / "tests" / "artifacts"
 PHONE = (390, 844)
@@ -154,7 +154,7 @@ def test_preview_uses_the_note_types_css_and_templates(project: Project) -> None
     assert project.run("preview").exit_code == 0
     index = (project.root / "build" / "preview" / "index.html").read_text(encoding="utf-8")
     assert f'<style id="card-css">\n{CSS}</style>' in index
-    result = project_coverage(deckgen.load_project(project.root))[0]
+    result = project_cards(deckgen.load_project(project.root))[0]
     for note in result.notes:
         for card in render_note(note):
             assert f'<div class="card card{card.ordinal + 1}">{card.question}</div>' in index
@@ -274,7 +274,7 @@ def _assert_same_as_anki(root: Path, tmp_path: Path) -> int:
     deckgen.build(project)
     anki = _anki_cards(project.output, tmp_path / "anki")
     mine = {(note.guid, card.ordinal): (note.card_id, card)
-            for note in project_coverage(project)[0].notes for card in render_note(note)}
+            for note in project_cards(project)[0].notes for card in render_note(note)}
     assert sorted(mine) == sorted(anki), "the preview must show exactly the cards Anki has"
     for key, (card_id, card) in mine.items():
         out = anki[key]
@@ -501,7 +501,7 @@ def starter(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Cards]:
     root = copy_of_repository_deck(tmp_path_factory.mktemp("starter") / "deck")
     result = Project(root).run("preview")
     assert result.exit_code == 0, result.stderr
-    return root / "build" / "preview", project_coverage(deckgen.load_project(root))[0]
+    return root / "build" / "preview", project_cards(deckgen.load_project(root))[0]
 
 
 def _visible_cards(browser: Browser) -> int:
@@ -648,7 +648,7 @@ def test_anki_rendered_cards_in_chromium(browser: Browser, tmp_path: Path) -> No
     project = deckgen.load_project(root)
     deckgen.build(project)
     anki = _anki_cards(project.output, tmp_path / "anki")
-    guids = {n.card_id: n.guid for n in project_coverage(project)[0].notes}
+    guids = {n.card_id: n.guid for n in project_cards(project)[0].notes}
     for name, card_id, ordinal in (("basic", "three-ways-massage-harms", 0),
                                    ("cloze", "overstimulation-definition-cloze", 1)):
         out = anki[(guids[card_id], ordinal)]

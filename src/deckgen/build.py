@@ -208,7 +208,7 @@ def _add_notes(results: Iterable[_FileResult], stamper: Stamper,
             if stamped is not None and not errors:
                 package.add(stamped)
                 decks.add(note.deck)
-    errors += duplicate_ids(refs) + stamper.errors
+    errors += duplicate_ids(refs) + stamper.errors()
     if errors:
         raise DeckgenError(errors)
     return len(refs), decks

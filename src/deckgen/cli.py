@@ -20,7 +20,7 @@ from .authoring import find_quotes, new_card, yaml_quoted
 from .build import Progress
 from .build import build as build_deck
 from .build import check as check_deck
-from .coverage import percent, stats_table
+from .coverage import percent, project_coverage, stats_table
 from .diff import diff_revisions, render
 from .errors import DeckgenError, Diagnostic, Location
 from .project import load_project
@@ -97,8 +97,17 @@ def _progress() -> Iterator[Progress | None]:
             stream.flush()
 
 
+def _print_version(ctx: click.Context) -> None:
+    from . import __version__  # read from the package metadata only when asked for
+
+    click.echo(f"deckgen, version {__version__}")
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="deckgen", prog_name="deckgen")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=lambda ctx, _, value: _print_version(ctx) if value else None,
+              help="Show the version and exit.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
 def cli(debug: bool) -> None:
     """Compile cited, evidence-levelled flashcards (YAML) into an Anki deck."""
@@ -226,8 +235,6 @@ def preview(cards: Path | None, seeds: Path | None, output: Path) -> None:
 def stats(cards: Path | None, seeds: Path | None) -> None:
     """Print each seed's cards, paragraphs cited and evidence levels."""
     project = load_project(Path("."), cards=cards, seeds=seeds)
-    from .preview import project_coverage
-
     _, cov = project_coverage(project)
     click.echo(stats_table(cov), nl=False)
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .cards import ResolvedCard
+from .cards import ResolvedCard, load_cards
 from .evidence import LEVEL_IDS
-from .seeds import SeedText
+from .project import Project
+from .seeds import SeedText, load_seeds
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,13 @@ def split_paragraphs(text: str) -> list[Paragraph]:
 
 def anchor_id(card_id: str, number: int) -> str:
     return f"q-{card_id}-{number}"
+
+
+def project_coverage(project: Project) -> tuple[list[ResolvedCard], Coverage]:
+    """Check the project's cards (raising on errors); the cards and every seed's coverage."""
+    seeds = load_seeds(project.seeds_dir)
+    cards = load_cards(project.cards_dir, seeds)
+    return cards, coverage(seeds, cards)
 
 
 def coverage(seeds: dict[str, SeedText], cards: list[ResolvedCard]) -> Coverage:

@@ -48,6 +48,9 @@ class DeckgenError(Exception):
         self.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
         super().__init__(f"{len(self.diagnostics)} error(s)")
 
+    def __reduce__(self) -> tuple[type[DeckgenError], tuple[list[Diagnostic]]]:
+        return DeckgenError, (self.diagnostics,)  # so it can come back from a worker process
+
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A ``; did you mean 'x'?`` suffix for the closest choice, or ``""``."""

@@ -258,16 +258,15 @@ def _cloze_hygiene(cloze: str) -> Iterator[Finding]:
 
 
 def near_duplicates(
-    fronts: Sequence[str], tokens: Sequence[frozenset[str]] | None = None
+    fronts: Sequence[str], tokens: Sequence[frozenset[str]]
 ) -> Iterator[tuple[int, int, float]]:
     """Pairs ``(i, j, score)`` of nearly identical card fronts, without comparing all pairs.
 
-    Each front is keyed by every three of its four rarest content words (``tokens``, computed
-    when not given); only fronts sharing a key are compared. Near duplicates differ in a word or
-    two, so they share at least three of their rarest words; unrelated questions almost never do.
+    Each front is keyed by every three of its four rarest content words (``tokens[i]``, see
+    :func:`content_words`); only fronts sharing a key are compared. Near duplicates differ in a
+    word or two, so they share at least three of their rarest words; unrelated questions almost
+    never do.
     """
-    if tokens is None:
-        tokens = [content_words(front) for front in fronts]
     texts: dict[int, str] = {}
 
     def text(i: int) -> str:
@@ -313,7 +312,7 @@ class Front:
     def of(cls, rc: ResolvedCard) -> Front:
         card = rc.card
         text = card.question or card.cloze or ""
-        return cls(CardRef(card.id, rc.doc.path, rc.index), text, content_words(text),
+        return cls(rc.ref, text, content_words(text),
                    "cloze" if card.cloze is not None else "question",
                    bool(card.lint and card.lint.ignore.get("DG110")))
 
@@ -351,14 +350,6 @@ def near_duplicate_findings(fronts: Sequence[Front]) -> list[Diagnostic]:
                                      f"'{first.ref.id}' at {found[2 * i + 1].display()} "
                                      f"({score:.0f}% alike)", rule.severity)
             for i, (first, _, score) in enumerate(pairs)]
-
-
-def lint(cards: Sequence[ResolvedCard]) -> list[Diagnostic]:
-    """Run every rule on every card."""
-    out = [d for rc in cards for d in card_findings(rc)]
-    out += near_duplicate_findings([Front.of(rc) for rc in cards])
-    clear_caches()
-    return out
 
 
 def clear_caches() -> None:

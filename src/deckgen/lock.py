@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
+from .cards import CardRef, locate
 from .errors import DeckgenError, Diagnostic, Location
 from .notes import NoteSpec, note_guid
 from .notetypes import BASIC_FIELDS, CLOZE_FIELDS
@@ -27,11 +28,6 @@ RETIRED_NOTICE = (
     "Find such cards with the search <code>tag:deckgen::retired</code>, then suspend or "
     "delete them."
 )
-
-
-class Located(Protocol):
-    @property
-    def location(self) -> Location: ...
 
 
 @dataclass
@@ -115,24 +111,20 @@ class Stamper:
                  retired_deck: str) -> None:
         self.old, self.now, self.namespace, self.retired_deck = old, now, namespace, retired_deck
         self.lock = Lock()
-        self.errors: list[Diagnostic] = []
+        self.reused: list[CardRef] = []  # cards that took the id of a retired card
         for name, digest in sorted(note_type_hashes.items()):
             previous = old.note_types.get(name)
             mod = previous.mod if previous and previous.hash == digest else _next_mod(previous, now)
             self.lock.note_types[name] = LockEntry(mod, hash=digest)
         self.model_mod = max(entry.mod for entry in self.lock.note_types.values())
 
-    def stamp(self, spec: NoteSpec, where: Located) -> StampedNote | None:
-        """The note with its ``mod``, or None (and an error) if its id was retired."""
+    def stamp(self, spec: NoteSpec, ref: CardRef) -> StampedNote | None:
+        """The note with its ``mod``, or None (see :meth:`errors`) if its id was retired."""
         previous = self.old.cards.get(spec.card_id)
         front = spec.fields[0]
         gone = self.old.retired.get(spec.card_id)
         if gone is not None and gone.front != front:
-            self.errors.append(Diagnostic(
-                where.location,
-                f"card id '{spec.card_id}' belonged to a card that was retired; an id is never "
-                "given to a different card: choose a new id",
-            ))
+            self.reused.append(ref)
             return None
         if previous is not None and previous.hash == spec.content_hash:
             mod = previous.mod
@@ -141,6 +133,12 @@ class Stamper:
         self.lock.cards[spec.card_id] = LockEntry(mod, spec.kind, front, spec.deck,
                                                   spec.content_hash)
         return StampedNote(spec, mod)
+
+    def errors(self) -> list[Diagnostic]:
+        return [Diagnostic(where, f"card id '{ref.id}' belonged to a card that was retired; an "
+                                  "id is never given to a different card: choose a new id")
+                for ref, where in zip(self.reused, locate((ref, "id") for ref in self.reused),
+                                      strict=True)]
 
     def retire(self) -> list[StampedNote]:
         """Once every note is stamped: the cards that left, shipped suspended."""

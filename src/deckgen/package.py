@@ -76,7 +76,7 @@ class PackageWriter:
         for model in self.models.values():
             root.add_model(model)
         self.decks: dict[str, genanki.Deck] = {settings.name: root}
-        self.notes = 0
+        self._new_deck = genanki.Deck
         self._ids = _ids(model_mod)
         self._note_rows: list[tuple[Any, ...]] = []
         self._card_rows: list[tuple[Any, ...]] = []
@@ -96,14 +96,13 @@ class PackageWriter:
         self._work.cleanup()
 
     def add(self, stamped: StampedNote) -> None:
-        import genanki
-
         spec, model = stamped.spec, self.models[stamped.spec.kind]
         deck = self.decks.get(spec.deck)
         if deck is None:
-            deck = self.decks[spec.deck] = genanki.Deck(deck_id_for(self.settings, spec.deck),
-                                                        spec.deck)
-        deck.add_model(model)
+            deck = self.decks[spec.deck] = self._new_deck(deck_id_for(self.settings, spec.deck),
+                                                          spec.deck)
+        if model.model_id not in deck.models:
+            deck.add_model(model)  # (a deck's note types are written with it)
         note_id = next(self._ids)
         self._note_rows.append((note_id, spec.guid, model.model_id, stamped.mod, -1,
                                 " " + " ".join(spec.tags) + " ", "\x1f".join(spec.fields),
@@ -112,7 +111,6 @@ class PackageWriter:
         self._card_rows += [(next(self._ids), note_id, deck.deck_id, ordinal, stamped.mod, -1,
                              0, queue, 0, 0, 0, 0, 0, 0, 0, 0, 0, "")
                             for ordinal in _card_ordinals(model, spec)]
-        self.notes += 1
         if len(self._note_rows) >= self.BATCH:
             self._flush()
 

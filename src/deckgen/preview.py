@@ -24,17 +24,15 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from .build import resolve
 from .cardrender import render_note
 from .cards import ResolvedCard
-from .coverage import Coverage, SeedCoverage, Span, coverage, percent
+from .coverage import Coverage, SeedCoverage, Span, percent, project_coverage
 from .errors import DeckgenError, Diagnostic, Location
 from .evidence import BY_ID, LEVEL_IDS
 from .notes import NoteSpec, build_note, evidence_html
 from .notetypes import CSS
 from .project import Project
 from .render import escape, markdown_to_html
-from .seeds import load_seeds
 
 GENERATOR = '<meta name="generator" content="deckgen preview">'
 
@@ -56,18 +54,18 @@ class Cards:
     notes: list[NoteSpec]
 
 
-def project_coverage(project: Project) -> tuple[Cards, Coverage]:
-    """Check the project (raising on errors) and compute the coverage of every seed."""
-    cards = resolve(project)
+def project_cards(project: Project) -> tuple[Cards, Coverage]:
+    """Check the project (raising on errors): its cards, their notes, and the coverage of
+    every seed."""
+    cards, cov = project_coverage(project)
     config = project.config
-    notes = [build_note(rc, config.name, config.guid_namespace) for rc in cards]
-    return Cards(cards, notes), coverage(load_seeds(project.seeds_dir), cards)
+    return Cards(cards, [build_note(rc, config.name, config.guid_namespace) for rc in cards]), cov
 
 
 def write_preview(project: Project, output_dir: Path) -> PreviewResult:
     """Check the project, then write the site to ``output_dir``, replacing an earlier preview
     there; the folder appears only once complete."""
-    result, cov = project_coverage(project)
+    result, cov = project_cards(project)
     pages = site(project.config.name, project.config.description, result, cov)
     _write_site(project, pages, output_dir)
     return PreviewResult(

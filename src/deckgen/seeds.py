@@ -191,25 +191,27 @@ def load_seeds(seeds_dir: Path) -> dict[str, SeedText]:
     seeds: dict[str, SeedText] = {}
     root = seeds_dir.resolve()
     for i, seed in enumerate(manifest.seeds):
-        where = doc.at(("seeds", i, "file"))
         if seed.id in seeds:
             errors.append(Diagnostic(doc.at(("seeds", i, "id")), f"duplicate seed id '{seed.id}'"))
             continue
         path = seeds_dir / seed.file
         resolved = path.resolve()
+        text, problem = "", None
         if not resolved.is_relative_to(root) or Path(seed.file).is_absolute():
-            errors.append(Diagnostic(where, f"seed file '{seed.file}' is outside the seeds folder"))
-            continue
-        if not resolved.is_file():
-            errors.append(Diagnostic(where, f"seed file '{seed.file}' not found"))
-            continue
-        try:
-            text = read_text(path, "seed file")
-        except DeckgenError as exc:
-            errors.extend(exc.diagnostics)
-            continue
-        if not text.strip():
-            errors.append(Diagnostic(where, f"seed file '{seed.file}' is empty"))
+            problem = "is outside the seeds folder"
+        elif not resolved.is_file():
+            problem = "not found"
+        else:
+            try:
+                text = read_text(path, "seed file")
+            except DeckgenError as exc:
+                errors.extend(exc.diagnostics)
+                continue
+            if not text.strip():
+                problem = "is empty"
+        if problem:  # (located only now: finding positions means reading seeds.yaml again)
+            errors.append(Diagnostic(doc.at(("seeds", i, "file")),
+                                     f"seed file '{seed.file}' {problem}"))
             continue
         seeds[seed.id] = SeedText(seed, path, text)
     if errors:

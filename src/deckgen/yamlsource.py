@@ -1,8 +1,12 @@
-"""Step 1: read a YAML file into plain data, remembering where every key and value stands.
+"""Step 1: read a YAML file into plain data, and say where any key or value stands.
 
 Every scalar is kept as the text the author typed (``no`` stays ``"no"``, ``1e3`` stays
 ``"1e3"``); only an empty value or ``null``/``~`` becomes ``None``. The schema decides which
-texts are valid. Duplicate keys, anchors/aliases and non-text keys are errors.
+texts are valid. Duplicate keys, aliases, merge keys and non-text keys are errors.
+
+The data is built straight from libyaml's events without positions (:func:`_plain`); the
+positions are found only when a message needs one, by reading the text again with
+:class:`_Builder`, which records them (and is also what reports the errors, located).
 """
 
 from __future__ import annotations
