@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conftest import PRESSURE_SOURCE, Project
@@ -201,3 +203,15 @@ def test_not_in_a_project(tmp_path: Project) -> None:
         "deckgen.yaml:1:1: error: no deckgen.yaml here; run deckgen from the project root\n"
         "1 error\n"
     )
+
+
+def test_errors_survive_the_trip_from_a_worker_process(tmp_path: Path) -> None:
+    import pickle
+
+    from deckgen.errors import DeckgenError, Diagnostic, Location
+
+    error = DeckgenError([Diagnostic(Location(tmp_path / "b.yaml", 3, 1), "second"),
+                          Diagnostic(Location(tmp_path / "a.yaml", 9, 2), "first", "warning")])
+    again = pickle.loads(pickle.dumps(error))
+    assert again.diagnostics == error.diagnostics
+    assert str(again) == str(error)
