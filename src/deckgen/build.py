@@ -84,7 +84,8 @@ def _check_file(job: _Job, path: Path) -> _FileResult:
     loaded = load_file(path, job.seeds)
     result = _FileResult(loaded.refs, loaded.errors)
     if job.notes:
-        result.notes = [(build_note(rc, job.root_deck, job.namespace), rc.ref)
+        ref = {r.index: r for r in loaded.refs}  # (the same objects: each is sent back once)
+        result.notes = [(build_note(rc, job.root_deck, job.namespace), ref[rc.index])
                         for rc in loaded.cards]
     if job.lint:
         result.findings = [d for rc in loaded.cards for d in card_findings(rc)]
