@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from deckgen.schema import Seed
@@ -58,3 +59,34 @@ def test_any_passage_of_the_normalised_text_is_found_as_the_seeds_own_words(
     # the seed's own words, normalised, contain the quote (the first occurrence may lie earlier)
     assert quote in normalise(text[first:stop])
     assert not text[first:stop][-1:].isspace()
+
+
+def test_a_quote_is_taken_where_it_starts_a_word() -> None:
+    seed = seed_text("They bathe patient after patient.\nThen the patient rests.\n")
+    assert seed.find("the patient") == ("the patient", 2)  # not inside "bathe patient"
+    assert seed.find("athe patient") == ("athe patient", 1)  # only inside a word: still found
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # (set on each use)
+@given(data=st.data())
+def test_big_seeds_are_looked_up_with_the_same_results(
+    data: st.DataObject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import random
+
+    from deckgen import seeds
+
+    rng = random.Random(data.draw(st.integers(0, 1000)))
+    words = ["care", "harm", "pressure", "caring", "the", "thermal", "a", "“no”", "e\u0301"]
+    text = "\n".join(" ".join(rng.choice(words) for _ in range(12)) for _ in range(1500))
+    seed = seed_text(text)
+    assert len(seed.norm) >= 1 << 16  # big enough to be indexed
+    quotes = []
+    for _ in range(20):
+        start = data.draw(st.integers(0, len(seed.norm) - 1))
+        quotes.append(seed.norm[start:start + data.draw(st.integers(1, 60))].strip() or "care")
+    monkeypatch.setattr(seeds, "INDEX_AFTER", 1 << 60)
+    searched = [seed.span(q) for q in quotes]
+    monkeypatch.setattr(seeds, "INDEX_AFTER", 0)
+    assert [seed.span(q) for q in quotes] == searched
