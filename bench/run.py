@@ -4,7 +4,7 @@
     python bench/run.py --sizes 1000    # any sizes
 
 Each measurement is one whole command (start-up, imports, parsing, writing, and any worker
-processes it starts): wall time, best of three runs, and peak memory (see measure()). The
+processes it starts): wall time, best of five runs, and peak memory (see measure()). The
 synthetic project spreads N cards over files of 500 cards and seeds of about 2,000 words; every
 card cites a real sentence of its seed, and every fifth card has Markdown in a field. ``build``
 is measured with the lock file in place, as in a real project. The baseline is a plain genanki
@@ -178,7 +178,7 @@ def best_of(runs: int, cmd: list[str], cwd: Path) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--runs", type=int, default=3, help="runs of each command (best taken)")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each command (best taken)")
     parser.add_argument("--keep", action="store_true", help="keep the generated projects")
     args = parser.parse_args()
     # as after 'pip install': modules compiled once, not at every start
