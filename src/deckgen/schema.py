@@ -141,10 +141,6 @@ class Card(_Strict):
             )
         return self
 
-    @property
-    def is_cloze(self) -> bool:
-        return self.cloze is not None
-
 
 class CardFile(_Strict):
     """A file under cards/: an optional subdeck and tags, and a list of cards."""
