@@ -33,6 +33,12 @@ CASES = [
      "cards/safety.yaml:3:15: warning: [DG106] 2 question marks: ask one question per card"),
     ("    question: What harms?\n    answer: Excess force.\n",
      "cards/safety.yaml:3:15: error: [DG107] 'expert-opinion' needs its source named in the question (e.g. 'According to Author, …')"),
+    # an attribution only in the answer does not count: the learner must know whose claim it is
+    # before answering
+    ("    question: What harms?\n    answer: According to the seed, excess force.\n",
+     "cards/safety.yaml:3:15: error: [DG107] 'expert-opinion' needs its source named in the question (e.g. 'According to Author, …')"),
+    ("    question: What harms?\n    answer: Excess force.\n    extra: According to the seed.\n",
+     "cards/safety.yaml:3:15: error: [DG107] 'expert-opinion' needs its source named in the question (e.g. 'According to Author, …')"),
     ("    question: According to the seed, what does pressure do?\n    answer: It cures pain.\n",
      "cards/safety.yaml:4:13: error: [DG108] 'cures' overclaims for 'expert-opinion' evidence: say what the source reports"),
     ("    cloze: According to the seed, {{c1::a}} {{c2::b}} {{c3::c}}.\n",

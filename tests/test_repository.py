@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 from conftest import REPO
 
@@ -58,3 +64,27 @@ def test_pull_request_template_carries_the_cards_checklist() -> None:
     template = checklist((REPO / ".github" / "pull_request_template.md").read_text())
     assert len(cards) >= 10
     assert template == cards
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[\s<>=!~;\[]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_constraints_pin_every_dependency_the_tests_install() -> None:
+    """CI installs with .ci/constraints.txt (.ci/run), so a new release can't break a fresh
+    clone; a dependency added to pyproject.toml without regenerating it fails here."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    wanted = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]}
+    pinned = {_name(line) for line in (REPO / ".ci" / "constraints.txt").read_text().splitlines()
+              if line and not line.startswith((" ", "#")) and "==" in line}
+    assert wanted - pinned == set()
+    assert "-c .ci/constraints.txt" in (REPO / ".ci" / "run").read_text()
+
+
+def test_the_readme_test_command_is_ci_run() -> None:
+    readme = (REPO / "README.md").read_text()
+    quick = readme.split("## Quick start")[1].split("```sh")[1].split("```")[0]
+    commands = [line for line in quick.splitlines() if line and not line.startswith("#")]
+    assert commands[-1] == "bash .ci/run"
+    assert commands[0].startswith("python3 -m venv .venv && ")
+    assert "bash .ci/run" in (REPO / ".github" / "workflows" / "ci.yml").read_text()

@@ -255,16 +255,17 @@ class _Builder:
     def _key(self, frame: list[Any], event: yaml.ScalarEvent, plain: bool) -> None:
         mapping, loc = frame[0], frame[1]
         key = event.value
+        path = (*loc, key)  # (not inline: a star in a subscript is Python 3.11 syntax to mypy)
         if plain and key == "<<":
             self.error(event.start_mark, "merge keys (<<) are not supported; write the keys out")
             frame[2] = _SKIP
-        elif key in mapping or (*loc, key) in self.key_marks:
-            first = self.key_marks[(*loc, key)]
+        elif key in mapping or path in self.key_marks:
+            first = self.key_marks[path]
             self.error(event.start_mark,
                        f"duplicate key '{key}' (first given at line {first[0]}, column {first[1]})")
             frame[2] = _SKIP
         else:
-            self.key_marks[(*loc, key)] = _pos(event.start_mark)
+            self.key_marks[path] = _pos(event.start_mark)
             frame[2] = key
 
     @staticmethod
