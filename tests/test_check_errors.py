@@ -17,8 +17,8 @@ CASES = [
     pytest.param(
         "cards/bad.yaml",
         "cards:\n  - id: x\n    question: [unclosed\n",
-        "cards/bad.yaml:4:1: error: YAML syntax error: did not find expected ',' or ']' "
-        "(while parsing a flow sequence)",
+        "cards/bad.yaml:3:15: error: YAML syntax error: '[' is never closed (the file ends "
+        "before its ']')",
         id="yaml-syntax",
     ),
     pytest.param(

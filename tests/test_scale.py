@@ -66,7 +66,7 @@ def test_workers_report_the_same_errors(project: Project, monkeypatch: pytest.Mo
         "cards/part-2.yaml:2:9: error: duplicate card id 'pressure-0-1' (first used at "
         "cards/part-0.yaml:10:9)")
     assert "cards/part-2.yaml:14:14: error: quote not found in seed 'tiny'" in stderr
-    assert "cards/part-4.yaml:2:1: error: YAML syntax error" in stderr
+    assert "cards/part-4.yaml:1:9: error: YAML syntax error" in stderr
     assert stderr.endswith("3 errors\n")
 
 
@@ -111,7 +111,7 @@ def test_progress_is_cleared_before_errors(project: Project) -> None:
     code, _, terminal = run_on_a_terminal(["check"], project.root)
     assert code == 1
     assert terminal.startswith("\r\x1b[Kchecking card files")
-    assert "\r\x1b[Kcards/broken.yaml:2:1: error: YAML syntax error" in terminal.replace("\r\n", "\n")
+    assert "\r\x1b[Kcards/broken.yaml:1:9: error: YAML syntax error" in terminal.replace("\r\n", "\n")
 
 
 @needs_fork

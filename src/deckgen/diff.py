@@ -22,12 +22,33 @@ class DeckDiff:
     retired: list[str] = field(default_factory=list)
 
 
+def _run_git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True,
+                              check=False)
+    except OSError as exc:
+        raise DeckgenError([Diagnostic(Location(root), f"cannot run git: {exc.strerror or exc}")
+                            ]) from None
+
+
 def _git(root: Path, *args: str) -> str:
-    run = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
-    if run.returncode != 0:
-        raise DeckgenError([Diagnostic(Location(root), f"git {' '.join(args)}: "
-                                       f"{run.stderr.strip() or 'failed'}")])
+    run = _run_git(root, *args)
+    if run.returncode != 0:  # git's one-line reason, not the usage text that may follow it
+        lines = [line.strip() for line in run.stderr.splitlines() if line.strip()]
+        reason = next((line for line in lines if line.startswith(("fatal:", "error:"))),
+                      lines[0] if lines else "failed")
+        raise DeckgenError([Diagnostic(Location(root), f"git {args[0]}: {reason}")])
     return run.stdout
+
+
+def check_revision(root: Path, which: str, rev: str) -> None:
+    """A one-line error unless ``rev`` names a commit (and it is never read as an option)."""
+    _git(root, "rev-parse", "--git-dir")  # not a repository: git's own message
+    if rev.startswith("-") or _run_git(
+        root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"
+    ).returncode != 0:
+        raise DeckgenError([Diagnostic(Location(root), f"{which} '{rev}' is not a commit in "
+                                       "this repository")])
 
 
 def _files_at(root: Path, cards_dir: str, rev: str | None) -> dict[str, str]:
@@ -67,6 +88,9 @@ def _cards(files: dict[str, str]) -> dict[str, dict[str, str]]:
 
 
 def diff_revisions(root: Path, cards_dir: str, base: str, head: str | None) -> DeckDiff:
+    check_revision(root, "BASE", base)
+    if head is not None:
+        check_revision(root, "HEAD", head)
     before = _cards(_files_at(root, cards_dir, base))
     after = _cards(_files_at(root, cards_dir, head))
     result = DeckDiff()

@@ -3,9 +3,33 @@
 from __future__ import annotations
 
 import difflib
+import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# What a terminal, a log viewer or an editor would act on rather than show: C0 and C1 controls
+# and DEL (escape sequences, carriage returns, new lines), line and paragraph separators, the
+# bidirectional controls (which reorder what is shown) and lone surrogates (undecodable bytes
+# of a file name, which cannot even be printed).
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` as it may be shown on a terminal: every character a terminal or editor would
+    act on instead of showing (see ``_UNPRINTABLE``) written as its escape (``\\x1b``,
+    ``\\u2028``), so a value can neither colour the output nor start a line of its own. The
+    escapes are also valid in a double-quoted YAML value. Never applied to what goes into the
+    deck."""
+    return text if text.isprintable() else _UNPRINTABLE.sub(_escape, text)
 
 
 @dataclass(frozen=True)
@@ -18,8 +42,10 @@ class Location:
 
     def display(self, root: Path | None = None) -> str:
         path = self.path
-        if root is not None and path.resolve().is_relative_to(root.resolve()):
-            path = path.resolve().relative_to(root.resolve())
+        if root is not None:  # (realpath, unlike resolve, never fails on a symbolic link loop)
+            real, base = Path(os.path.realpath(path)), Path(os.path.realpath(root))
+            if real.is_relative_to(base):
+                path = real.relative_to(base)
         return f"{path.as_posix()}:{self.line}:{self.column}"
 
 
@@ -33,8 +59,10 @@ class Diagnostic:
     details: tuple[str, ...] = field(default=())
 
     def format(self, root: Path | None = None) -> str:
+        """The lines to print, each value escaped (see :func:`printable`): one line for the
+        diagnostic and one per detail, whatever the file names and values hold."""
         head = f"{self.location.display(root)}: {self.severity}: {self.message}"
-        return "\n".join([head, *("    " + line for line in self.details)])
+        return "\n".join(printable(line) for line in [head, *("    " + d for d in self.details)])
 
     def sort_key(self) -> tuple[str, int, int]:
         loc = self.location

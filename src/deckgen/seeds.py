@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import os
 import re
 import unicodedata
 from array import array
@@ -23,7 +24,7 @@ from rapidfuzz import fuzz
 
 from .errors import DeckgenError, Diagnostic, Location
 from .schema import Seed, SeedManifest, validate
-from .yamlsource import load_yaml, read_text
+from .yamlsource import load_yaml, not_a_file, read_text
 
 _REMOVED = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), "")
 _REPLACED = {
@@ -121,6 +122,8 @@ def normalise(text: str) -> str:
     return normalise_with_origin(text)[0]
 
 
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+
 # A seed of this size or more (normalised characters) is indexed by word start once it has
 # been searched INDEX_AFTER times: searching 1 MB takes ~70 µs, a look-up ~4 µs, building the
 # index ~150 ms. Smaller seeds are searched as fast as they could be looked up.
@@ -143,7 +146,8 @@ class SeedText:
 
     def __post_init__(self) -> None:
         self.norm, self.origin = normalise_with_origin(self.text)
-        self.line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        # lines end at LF, CR LF or CR alone (old Mac files), as editors count them
+        self.line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(self.text)]
 
     def line_of(self, index: int) -> int:
         return bisect.bisect_right(self.line_starts, index)
@@ -200,6 +204,17 @@ class SeedText:
     def _passage(self, first: int, stop: int) -> tuple[str, int]:
         return " ".join(self.text[first:stop].split()), self.line_of(first)
 
+    def not_found(self, quote: str) -> tuple[str, tuple[str, ...]]:
+        """Why :meth:`find` found nothing for ``quote``: the message and its detail lines."""
+        if not normalise(quote):
+            return ("quote is empty once normalised (it holds only white space, zero-width "
+                    "characters or soft hyphens): quote the passage itself", ())
+        line, nearest = self.nearest(quote)
+        if not nearest:
+            return f"quote not found in seed '{self.seed.id}'", ()
+        return (f"quote not found in seed '{self.seed.id}'",
+                (f"nearest passage ({self.path.name}, line {line}):", f"  {nearest}"))
+
     def nearest(self, quote: str) -> tuple[int, str]:
         """The passage of the seed most like ``quote``, and its line (only to explain errors)."""
         needle = normalise(quote)
@@ -221,25 +236,26 @@ class SeedText:
 def load_seeds(seeds_dir: Path) -> dict[str, SeedText]:
     """Load ``seeds.yaml`` and every seed text it names; raise on any problem."""
     manifest_path = seeds_dir / "seeds.yaml"
-    if not manifest_path.is_file():
+    if not_a_file(manifest_path) == "not found":  # (what else it may be, the reader says)
         raise DeckgenError([Diagnostic(Location(manifest_path), "seed manifest not found")])
     doc = load_yaml(manifest_path)
     manifest, errors = validate(doc, SeedManifest)
     if manifest is None:
         raise DeckgenError(errors)
     seeds: dict[str, SeedText] = {}
-    root = seeds_dir.resolve()
+    root = Path(os.path.realpath(seeds_dir))  # (unlike resolve, never fails on a link loop)
     for i, seed in enumerate(manifest.seeds):
         if seed.id in seeds:
             errors.append(Diagnostic(doc.at(("seeds", i, "id")), f"duplicate seed id '{seed.id}'"))
             continue
         path = seeds_dir / seed.file
-        resolved = path.resolve()
+        resolved = Path(os.path.realpath(path))
         text, problem = "", None
+        kind = not_a_file(path)
         if not resolved.is_relative_to(root) or Path(seed.file).is_absolute():
             problem = "is outside the seeds folder"
-        elif not resolved.is_file():
-            problem = "not found"
+        elif kind is not None:  # never opened: a named pipe would block the run
+            problem = kind if kind == "not found" else f"is {kind}, not a file"
         else:
             try:
                 text = read_text(path, "seed file")

@@ -7,14 +7,26 @@ texts are valid. Duplicate keys, aliases, merge keys and non-text keys are error
 The data is built straight from libyaml's events without positions (:func:`_plain`); the
 positions are found only when a message needs one, by reading the text again with
 :class:`_Builder`, which records them (and is also what reports the errors, located).
+
+Whatever libyaml fails on is read again with PyYAML's own (pure-Python) parser, and that is
+what decides: its messages do not change with the libyaml bundled, and it has no nesting
+limit of its own, so deckgen's limits and messages are the same with every PyYAML release.
+Positions are counted as editors count them: lines end at LF, CR LF or CR alone (the line
+breaks that only YAML 1.1 knows, U+0085, U+2028 and U+2029, are refused, see
+:func:`_line_separator`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import errno
+import os
+import re
+import stat
+import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -55,8 +67,13 @@ class YamlDocument:
 
     def _positions(self) -> tuple[dict[Path_, tuple[int, int]], dict[Path_, tuple[int, int]]]:
         if self._marks is None:
-            builder = _Builder(self.path)
-            builder.build(yaml.parse(self.text, Loader=_Loader))
+
+            def positions(events: Iterator[yaml.Event]) -> _Builder:
+                builder = _Builder(self.path)
+                builder.build(events)
+                return builder
+
+            builder = _parsed(self.text, positions)
             self._marks = builder.value_marks, builder.key_marks
         return self._marks
 
@@ -80,59 +97,228 @@ def _pos(mark: Any) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
-def read_text(path: Path, what: str = "file") -> str:
-    """Read a UTF-8 text file (a leading byte-order mark is dropped) or raise a located error."""
+def line_col(text: str, index: int) -> tuple[int, int]:
+    """1-based (line, column) of ``text[index]``, lines ending at LF, CR LF or CR alone (as
+    editors count them)."""
+    line = (text.count("\n", 0, index) + text.count("\r", 0, index)
+            - text.count("\r\n", 0, index) + 1)
+    start = max(text.rfind("\n", 0, index), text.rfind("\r", 0, index)) + 1
+    return line, index - start + 1
+
+
+def file_kind(mode: int) -> str:
+    """What a file of this ``st_mode`` is, for messages about what is not a regular file."""
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    return "not a regular file"
+
+
+def not_a_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as a file (symbolic links followed), or None if it can.
+
+    Only looks at the file (never opens it), so a named pipe cannot block a run. An error
+    other than a missing file or a bad link is left for the reader to report."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise _fail(
-                Location(path),
-                f"{what} is too large ({size} bytes; the limit is {MAX_FILE_BYTES} bytes)",
-            )
-        raw = path.read_bytes()
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if os.path.islink(path):
+            return ("a symbolic link loop" if exc.errno == errno.ELOOP
+                    else "a broken symbolic link (its target does not exist)")
+        # anything else (no permission, say) is for the reader to report
+        return "not found" if isinstance(exc, FileNotFoundError) else None
+    return None if stat.S_ISREG(mode) else file_kind(mode)
+
+
+def read_text(path: Path, what: str = "file") -> str:
+    """Read a UTF-8 text file (a leading byte-order mark is dropped) or raise a located error.
+
+    Only a regular file (or a link to one) is read: a named pipe, a device or a folder is
+    refused, saying what it is, and opening never blocks."""
+    kind = not_a_file(path)
+    if kind is not None and kind != "not found":
+        raise _fail(Location(path), f"{what} is {kind}, not a regular file")
+    try:
+        # O_NONBLOCK: should the file become a named pipe after the check, opening it does not
+        # wait for a writer (and fstat below refuses it)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with open(fd, "rb") as file:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise _fail(Location(path),
+                            f"{what} is {file_kind(info.st_mode)}, not a regular file")
+            size = info.st_size
+            if size > MAX_FILE_BYTES:
+                raise _fail(
+                    Location(path),
+                    f"{what} is too large ({size} bytes; the limit is {MAX_FILE_BYTES} bytes)",
+                )
+            raw = file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise _fail(Location(path), f"cannot read {what}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:  # it grew while being read
+        raise _fail(Location(path), f"{what} is too large (the limit is {MAX_FILE_BYTES} bytes)")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        valid = raw[:exc.start].decode("utf-8").removeprefix("\ufeff")
         raise _fail(
-            Location(path, line, col),
+            Location(path, *line_col(valid, len(valid))),
             f"{what} is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
         ) from None
+    text = text.removeprefix("\ufeff")
     if "\x00" in text:
-        index = text.index("\x00")
-        line = text.count("\n", 0, index) + 1
-        col = index - (text.rfind("\n", 0, index) + 1) + 1
-        raise _fail(Location(path, line, col), f"{what} contains a NUL byte")
-    return text.removeprefix("\ufeff")
+        raise _fail(Location(path, *line_col(text, text.index("\x00"))),
+                    f"{what} contains a NUL byte")
+    return text
 
 
 def load_yaml(path: Path) -> YamlDocument:
     """Parse one YAML file; raise :class:`DeckgenError` with a located message on any problem."""
     text = read_text(path, "YAML file")
-    try:
+    separator = _line_separator(path, text)
+    if separator is not None:
+        raise DeckgenError([separator])
+
+    def plain(loader: type[Any]) -> tuple[bool, Any]:
         try:
-            found, data = _plain(text)
+            return _plain(text, loader)
         except _Irregular:  # build it again, recording positions, to say what and where
             builder = _Builder(path)
-            found = builder.build(yaml.parse(text, Loader=_Loader))
+            found = builder.build(yaml.parse(text, Loader=loader))
             if builder.errors:
                 raise DeckgenError(builder.errors) from None
-            data = builder.data  # pragma: no cover - _plain refuses only what _Builder refuses
+            return found, builder.data  # pragma: no cover - _plain refuses what _Builder does
+
+    try:
+        try:
+            found, data = plain(_Loader)
+        except yaml.YAMLError:  # decided by the pure-Python parser (see the module's doc)
+            found, data = plain(yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = Location(path, *_pos(mark)) if mark else Location(path)
-        problem = exc.problem or exc.context or "invalid YAML"
-        if exc.context and exc.problem:
-            problem = f"{exc.problem} ({exc.context})"
-        raise _fail(where, f"YAML syntax error: {problem}") from None
-    except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors are rare
+        raise DeckgenError([_syntax_error(path, text, exc)]) from None
+    except yaml.reader.ReaderError as exc:
+        raise DeckgenError([_character_error(path, text, exc)]) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - the parser raises only the two above
         raise _fail(Location(path), f"YAML syntax error: {exc}") from None
     if not found:
         raise _fail(Location(path), "file is empty")
     return YamlDocument(path, data, text)
+
+
+T = TypeVar("T")
+
+
+def _parsed(text: str, consume: Callable[[Iterator[yaml.Event]], T]) -> T:
+    """``consume`` the events of ``text``: libyaml's, or the pure-Python parser's where libyaml
+    fails (as in :func:`load_yaml`)."""
+    try:
+        return consume(yaml.parse(text, Loader=_Loader))
+    except yaml.YAMLError:
+        return consume(yaml.parse(text, Loader=yaml.SafeLoader))
+
+
+_SEPARATORS = {"\x85": "a next-line character (U+0085)",
+               "\u2028": "a line separator (U+2028)",
+               "\u2029": "a paragraph separator (U+2029)"}
+
+
+def _line_separator(path: Path, text: str) -> Diagnostic | None:
+    """YAML 1.1 (PyYAML and libyaml) ends a line at U+0085, U+2028 and U+2029, where editors
+    (and YAML 1.2) do not: the rest of a comment would be read as YAML, a value would be cut
+    and every position after it would drift. So they are refused wherever they stand."""
+    index = min((i for i in map(text.find, _SEPARATORS) if i >= 0), default=-1)
+    if index < 0:
+        return None
+    char = text[index]
+    escape = f"\\u{ord(char):04x}"
+    return Diagnostic(Location(path, *line_col(text, index)),
+                      f"YAML file contains {_SEPARATORS[char]}, which YAML reads as a line break "
+                      f"but editors do not show; remove it, or write it as \"{escape}\" in a "
+                      "double-quoted value")
+
+
+_BRACKETS = {"while parsing a flow sequence": "[]", "while parsing a flow mapping": "{}"}
+
+
+def _syntax_error(path: Path, text: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
+    """The parser's complaint, where the author can act on it: an unclosed quote or bracket
+    where it opens (not at the end of the file, or wherever the parser noticed), and nothing
+    past the end of the file."""
+    problem, context = exc.problem or "", exc.context or ""
+    problem = problem.replace("found '<stream end>'", "the file ends").replace(
+        "got '<stream end>'", "the file ends")
+    mark = exc.problem_mark or exc.context_mark
+    end = len(text.rstrip())  # the end of the content
+    at_end = mark is not None and mark.index >= end
+    opened = (at_end and exc.context_mark is not None and exc.problem_mark is not None
+              and exc.context_mark.index < end)
+    runaway = None if at_end or mark is None else _runaway_quote(text, mark.index)
+    if opened:
+        mark = exc.context_mark
+    if opened and "quoted scalar" in context:
+        message = "quoted value is never closed (the file ends before its closing quote)"
+    elif opened and context in _BRACKETS:
+        message = "'{}' is never closed (the file ends before its '{}')".format(*_BRACKETS[context])
+    elif problem.startswith("found character '\\t'"):
+        message = "a tab cannot indent YAML; indent with spaces"
+    elif opened:
+        message = f"{problem} ({context}, which starts here)"
+    elif runaway is not None and mark is not None:
+        line, column = line_col(text, mark.index)
+        message = (f"is this quoted value missing its closing quote? It runs on to line {line}, "
+                   f"column {column}, where the YAML is then invalid: {problem or context}")
+        mark = runaway
+    else:
+        message = f"{problem} ({context})" if problem and context else (
+            problem or context or "invalid YAML")
+        if (exc.context_mark is not None and mark is not None
+                and exc.context_mark.line < mark.line):  # where the unfinished part starts
+            line, column = line_col(text, exc.context_mark.index)
+            message = f"{problem} ({context} that starts at line {line}, column {column})"
+    if mark is None:  # pragma: no cover - PyYAML's parser marks every error
+        return Diagnostic(Location(path), f"YAML syntax error: {message}")
+    index = min(mark.index, end)
+    return Diagnostic(Location(path, *line_col(text, index)), f"YAML syntax error: {message}")
+
+
+def _runaway_quote(text: str, index: int) -> Any:
+    """The start mark of a quoted value that spans lines and ends on the line of ``index``
+    (where the parser failed), or None: the usual sign of a closing quote left out, which
+    the parser only notices at the next quote."""
+    last: Any = None
+    line_end = min((i for i in (text.find("\n", index), text.find("\r", index)) if i >= 0),
+                   default=len(text))
+    try:  # (the tokens up to the failing line are all it needs)
+        for token in yaml.scan(text[:line_end], Loader=yaml.SafeLoader):
+            if token.start_mark.index >= index:
+                break
+            if isinstance(token, yaml.ScalarToken) and token.style in ("'", '"'):
+                last = token
+    except yaml.YAMLError:
+        pass
+    if (last is None or last.start_mark.line == last.end_mark.line
+            or last.end_mark.line != line_col(text, index)[0] - 1):
+        return None
+    return last.start_mark
+
+
+def _character_error(path: Path, text: str, exc: yaml.reader.ReaderError) -> Diagnostic:
+    """A character YAML does not allow, located (the parser gives an offset into the text)."""
+    code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
+    index = exc.position if 0 <= exc.position < len(text) else 0
+    if unicodedata.category(chr(code)) == "Cc":
+        message = f"YAML file contains a control character (U+{code:04X}); remove it"
+    else:
+        message = f"YAML file contains U+{code:04X}, which YAML does not allow; remove it"
+    return Diagnostic(Location(path, *line_col(text, index)), message)
 
 
 class _Irregular(Exception):
@@ -142,7 +328,7 @@ class _Irregular(Exception):
 _EXPECT_KEY = object()
 
 
-def _plain(text: str) -> tuple[bool, Any]:
+def _plain(text: str, loader: type[Any] = _Loader) -> tuple[bool, Any]:
     """The fast path: (whether there was a document, its data), straight from the parser's
     events without positions. Raises :class:`_Irregular` on anything :class:`_Builder` reports."""
     stack: list[tuple[Any, Any]] = []
@@ -151,10 +337,12 @@ def _plain(text: str) -> tuple[bool, Any]:
     root: Any = None
     documents = 0
     event: Any
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(text, Loader=loader):
         cls = event.__class__
         if cls is yaml.ScalarEvent:
             value = event.value
+            if event.style == '"' and _SURROGATE.search(value):  # (only escapes make them)
+                raise _Irregular
             if pending is _EXPECT_KEY:
                 if value in top or (value == "<<" and not event.style):
                     raise _Irregular
@@ -192,6 +380,7 @@ def _plain(text: str) -> tuple[bool, Any]:
 
 
 _NULLS = {"", "~", "null", "Null", "NULL"}
+_SURROGATE = re.compile("[\ud800-\udfff]")  # from a \ud800 escape: no text can hold one
 
 
 class _Builder:
@@ -232,6 +421,11 @@ class _Builder:
                 continue
             if isinstance(event, yaml.ScalarEvent):
                 plain = not event.style
+                if event.style == '"' and _SURROGATE.search(event.value):
+                    code = ord(_SURROGATE.findall(event.value)[0])
+                    self.error(event.start_mark, f"the escape \\u{code:04x} is half of a UTF-16 "
+                               "pair, not a character; write the character itself (or "
+                               "\\U and its eight hex digits)")
                 if stack and isinstance(stack[-1][0], dict) and stack[-1][2] is None:
                     self._key(stack[-1], event, plain)
                     continue
