@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import DeckgenError, Diagnostic, Location
-from .schema import ProjectFile, validate
+from .schema import LockIdentity, ProjectFile, validate
 from .yamlsource import load_yaml
 
 PROJECT_FILE = "deckgen.yaml"
@@ -23,6 +23,18 @@ class Project:
     @property
     def lock_path(self) -> Path:
         return self.root / "deckgen.lock"
+
+    @property
+    def identity(self) -> LockIdentity:
+        """What learners' Anki knows the deck by, as ``deckgen.lock`` records it."""
+        config = self.config
+        return LockIdentity(name=config.name, deck_id=config.deck_id,
+                            note_type_ids=config.note_type_ids,
+                            guid_namespace=config.guid_namespace)
+
+    def where(self, key: tuple[str, ...]) -> Location:
+        """Where the value of ``key`` stands in ``deckgen.yaml`` (read again: for messages)."""
+        return load_yaml(self.root / PROJECT_FILE).at(key)
 
 
 def load_project(
