@@ -6,8 +6,8 @@ A small renderer of the part of Anki's template language that deckgen's note typ
 are the ones in :mod:`deckgen.notetypes`, so the preview shows what Anki shows;
 ``tests/test_preview.py`` compares the output with the real Anki backend, card by card.
 
-Which cards a note has is decided by genanki, as for the ``.apkg``: one card for a basic note,
-one per cloze number for a cloze note.
+Which cards a note has is decided as for the ``.apkg``: by genanki's required fields for a basic
+note, by :mod:`deckgen.cloze` (Anki's own reading) for a cloze note.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from functools import cache
 
 import genanki
 
+from .cloze import Deletion, card_numbers
+from .cloze import parse as parse_cloze
 from .notes import NoteSpec
 from .notetypes import BASIC_FIELDS, BASIC_TEMPLATES, CLOZE_FIELDS, CLOZE_TEMPLATES, basic_model, cloze_model
 
@@ -143,45 +145,7 @@ def _render(
 
 
 # ----------------------------------------------------------------------------- clozes
-
-# Anki's tokens: "{{c<digits>::" opens a deletion; "}}" or "::hint}}" closes the innermost one.
-_CLOZE_TOKEN = re.compile(r"\{\{c(\d+)::|::(.*?)\}\}|\}\}", re.DOTALL)
-_MAX_OPEN = 10
-
-
-@dataclass
-class _Cloze:
-    ordinal: int
-    nodes: list[str | _Cloze]
-    hint: str | None = None
-
-
-def _parse_clozes(text: str) -> list[str | _Cloze]:
-    """Text and deletions, as Anki's parser sees them: a deletion that is never closed is
-    dropped with its content; a closing mark outside any deletion is plain text."""
-    output: list[str | _Cloze] = []
-    open_clozes: list[_Cloze] = []
-
-    def add(item: str | _Cloze) -> None:
-        (open_clozes[-1].nodes if open_clozes else output).append(item)
-
-    pos = 0
-    for match in _CLOZE_TOKEN.finditer(text):
-        if match.start() > pos:
-            add(text[pos:match.start()])
-        pos = match.end()
-        if match.group(1) is not None:
-            if len(open_clozes) < _MAX_OPEN:
-                open_clozes.append(_Cloze(int(match.group(1)), []))
-        elif open_clozes:
-            cloze = open_clozes.pop()
-            cloze.hint = match.group(2)
-            add(cloze)
-        else:
-            add(match.group(0))
-    if pos < len(text):
-        add(text[pos:])
-    return output
+# read by deckgen.cloze (Anki's parser, rslib/src/cloze.rs), rendered as reveal_cloze does
 
 
 def _encode_attribute(text: str) -> str:
@@ -202,29 +166,36 @@ def _encode_attribute(text: str) -> str:
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 
 
-def _render_clozes(nodes: list[str | _Cloze], ordinal: int, question: bool) -> str:
-    out: list[str] = []
+def _reveal(deletion: Deletion, ordinal: int, question: bool, out: list[str]) -> None:
+    numbers = ",".join(map(str, deletion.ordinals))
+    if question and ordinal in deletion.ordinals:
+        content: list[str] = []
+        _reveal_nodes(deletion.nodes, ordinal, question, content)
+        hint = "..." if deletion.hint is None else deletion.hint
+        out.append(f'<span class="cloze" data-cloze="{_encode_attribute("".join(content))}" '
+                   f'data-ordinal="{numbers}">[{hint}]</span>')
+        return
+    kind = "cloze" if ordinal in deletion.ordinals else "cloze-inactive"
+    out.append(f'<span class="{kind}" data-ordinal="{numbers}">')
+    _reveal_nodes(deletion.nodes, ordinal, question, out)
+    out.append("</span>")
+
+
+def _reveal_nodes(nodes: list[str | Deletion], ordinal: int, question: bool,
+                  out: list[str]) -> None:
     for node in nodes:
         if isinstance(node, str):
             out.append(node)
-        elif node.ordinal != ordinal:
-            out.append(f'<span class="cloze-inactive" data-ordinal="{node.ordinal}">'
-                       f"{_render_clozes(node.nodes, ordinal, question)}</span>")
-        elif question:
-            content = _encode_attribute(_render_clozes(node.nodes, ordinal, False))
-            hint = "..." if node.hint is None else node.hint
-            out.append(f'<span class="cloze" data-cloze="{content}" data-ordinal="{node.ordinal}">'
-                       f"[{hint}]</span>")
         else:
-            out.append(f'<span class="cloze" data-ordinal="{node.ordinal}">'
-                       f"{_render_clozes(node.nodes, ordinal, question)}</span>")
-    return "".join(out)
+            _reveal(node, ordinal, question, out)
 
 
 def render_cloze(text: str, ordinal: int, *, question: bool) -> str:
     """``{{cloze:Field}}`` for cloze number ``ordinal`` (1-based): on the front the active
     deletions show ``[...]`` (or ``[hint]``), on the back their text; the others show their text."""
-    return _render_clozes(_parse_clozes(text), ordinal, question)
+    out: list[str] = []
+    _reveal_nodes(parse_cloze(text).nodes, ordinal, question, out)
+    return "".join(out)
 
 
 # ----------------------------------------------------------------------------- notes
@@ -236,7 +207,10 @@ def _models() -> dict[str, genanki.Model]:
 
 
 def card_ordinals(note: NoteSpec) -> list[int]:
-    """The ordinals of the cards Anki gets for ``note``, decided by genanki as in the package."""
+    """The ordinals of the cards Anki gets for ``note``, decided as in the package: by
+    :mod:`deckgen.cloze` for a cloze note, by genanki's required fields for a basic one."""
+    if note.kind == "cloze":
+        return sorted(n - 1 for n in card_numbers(note.fields))
     gnote = genanki.Note(model=_models()[note.kind], fields=list(note.fields), guid=note.guid)
     return sorted(card.ord for card in gnote.cards)
 

@@ -17,6 +17,8 @@ from itertools import combinations
 from rapidfuzz import fuzz
 
 from .cards import CardRef, ResolvedCard, locate
+from .cloze import parse as parse_cloze
+from .cloze import plain_text
 from .errors import Diagnostic
 from .evidence import BY_ID
 from .schema import Card
@@ -90,7 +92,6 @@ class Finding:
 
 
 _WORD_RE = re.compile(r"[\w'\u2019-]+")
-_DELETION_RE = re.compile(r"\{\{c\d+::(.*?)(?:::[^}]*)?\}\}")
 _MARKUP_RE = re.compile(r"[*_`\[\]()<>#]")
 
 
@@ -101,8 +102,8 @@ def words(text: str) -> tuple[str, ...]:
 
 
 def _strip_markup(text: str) -> str:
-    if "{{" in text:
-        text = _DELETION_RE.sub(r"\1", text)
+    if "{{" in text:  # a cloze: its deletions' text, without marks or hints
+        text = plain_text(text)
     return _MARKUP_RE.sub(" ", text)
 
 
@@ -244,15 +245,15 @@ def _quote_shape(card: Card) -> Iterator[Finding]:
 
 
 def _cloze_hygiene(cloze: str) -> Iterator[Finding]:
-    deletions = re.findall(r"\{\{c(\d+)::(.*?)\}\}", cloze)
-    numbers = sorted({int(n) for n, _ in deletions})
+    deletions = parse_cloze(cloze).deletions  # nested ones included, as Anki reads them
+    numbers = sorted({n for d in deletions for n in d.ordinals})
     if len(deletions) > CLOZE_MAX_DELETIONS:
         yield Finding("DG111", f"{len(deletions)} deletions (at most {CLOZE_MAX_DELETIONS})",
                       "cloze")
     if numbers and numbers != list(range(1, len(numbers) + 1)):
         yield Finding("DG111", "deletions must be numbered from c1 without gaps", "cloze")
-    for _, text in deletions:
-        n = len(words(text.split("::")[0]))
+    for deletion in deletions:
+        n = len(words(deletion.text))
         if n > CLOZE_MAX_WORDS:
             yield Finding("DG111", f"a deletion has {n} words (at most {CLOZE_MAX_WORDS})", "cloze")
 

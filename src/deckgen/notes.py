@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from functools import cache
 
 from .cards import ResolvedCard
 from .evidence import BY_ID
 from .notetypes import BASIC_FIELDS, CLOZE_FIELDS
-from .render import escape, markdown_to_html
+from .render import escape, finalise, is_http_url, markdown_to_html
 from .seeds import SeedText
 
 
 @dataclass(frozen=True)
 class NoteSpec:
-    """Everything the package writer needs for one note."""
+    """Everything the package writer needs for one note.
+
+    Every field value passes :func:`deckgen.render.finalise` here, whoever made the note
+    (a card, or a retired card read back from the lock): nothing reaches Anki around it."""
 
     card_id: str
     guid: str
@@ -28,6 +30,9 @@ class NoteSpec:
     content_hash: str = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
+        fields = tuple(finalise(value, cloze=i == 0 and self.kind == "cloze")
+                       for i, value in enumerate(self.fields))
+        object.__setattr__(self, "fields", fields)
         # a hash of everything a learner sees; a new hash means a new ``mod``. (Its input is
         # fixed forever: a different one would give every card a new ``mod`` at once.)
         data = _JSON.encode([self.kind, self.fields, self.tags, self.deck])
@@ -36,9 +41,6 @@ class NoteSpec:
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False)  # the same text as json.dumps(..., ensure_ascii=False)
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def note_guid(namespace: str, card_id: str) -> str:
@@ -67,8 +69,9 @@ def source_html(seed: SeedText) -> str:
 def _source_html(title: str, author: str | None, publisher: str | None, url: str | None) -> str:
     parts = [f'<span class="dg-title">{escape(title)}</span>']
     parts += [escape(value) for value in (author, publisher) if value]
-    if url:
-        parts.append(f'<a href="{escape(url)}">{escape(url)}</a>')
+    if url:  # (seeds.yaml's url passed the same rule; a link is only ever made of one that does)
+        parts.append(f'<a href="{escape(url)}">{escape(url)}</a>' if is_http_url(url)
+                     else escape(url))
     return " · ".join(parts)
 
 
@@ -110,10 +113,7 @@ def build_note(rc: ResolvedCard, root_deck: str, namespace: str) -> NoteSpec:
         shared["Answer"] = markdown_to_html(card.answer)
     tags = dict.fromkeys([*rc.file_tags, *card.tags, f"seed::{rc.seed.seed.id}",
                           f"evidence::{card.evidence}"])
-    fields = tuple(shared[name] for name in names)
-    if _CONTROL.search("".join(fields)):
-        # seed text may hold control characters; Anki separates fields with U+001F
-        fields = tuple(_CONTROL.sub("", text) for text in fields)
+    fields = tuple(shared[name] for name in names)  # (finalised by NoteSpec)
     return NoteSpec(
         card_id=card.id,
         guid=note_guid(namespace, card.id),
