@@ -261,7 +261,7 @@ def _anki_cards(apkg: Path, folder: Path) -> dict[tuple[str, int], Any]:
     try:
         import_apkg(col, apkg)
         out = {}
-        for cid in col.find_cards(""):
+        for cid in col.find_cards("-tag:deckgen::retired"):  # (the preview shows the deck's cards)
             card = col.get_card(cid)
             out[(card.note().guid, card.ord)] = card.render_output(reload=True)
         return out

@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from .cards import CardRef, ResolvedCard, card_files, duplicate_ids, load_cards, load_file
+from .cards import (
+    CardRef,
+    ResolvedCard,
+    card_files,
+    deck_collisions,
+    duplicate_ids,
+    file_decks,
+    load_cards,
+    load_file,
+)
 from .errors import DeckgenError, Diagnostic, Location
 from .lint import Front, card_findings, clear_caches, near_duplicate_findings
-from .lock import RETIRED_SUBDECK, Stamper, describe_changes, read_lock
-from .notes import NoteSpec, build_note, deck_name, prepare_rendering
+from .lock import Stamper, describe_changes, lock_problems
+from .notes import NoteSpec, build_note, prepare_rendering
 from .notetypes import note_type_hashes
-from .package import DeckSettings, PackageWriter
+from .output import Commit, Waiting, refuse_unless_regular
+from .package import DeckSettings, PackageError, PackageWriter
 from .parallel import FileJob, Results, workers_for
 from .project import Project
 from .render import markdown_to_html
@@ -136,12 +147,13 @@ def check(
     errors: list[Diagnostic] = []
     findings: list[Diagnostic] = []
     with _check_files(project, lint=lint, notes=False, progress=progress) as results:
+        errors += lock_problems(project)  # (read while the workers check the first files)
         for result in results:
             refs += result.refs
             fronts += result.fronts
             errors += result.errors
             findings += result.findings
-    errors += duplicate_ids(refs)
+    errors += duplicate_ids(refs) + deck_collisions(file_decks(refs, project.config.name))
     if errors:
         raise DeckgenError(errors)
     if lint:
@@ -158,40 +170,58 @@ def build(
     project: Project,
     *,
     locked: bool = False,
+    new_identity: bool = False,
     now: int | None = None,
     progress: Progress | None = None,
+    waiting: Waiting | None = None,
 ) -> BuildResult:
     """Check every card and write the deck: each note is stamped against the lock and added to
-    the package as soon as its file is checked; the package is put in place only if no error
-    turned up, then the lock is written."""
+    the package as soon as its file is checked; the package and the lock are put in place
+    together (both or neither, see :mod:`deckgen.output`) only if no error turned up. Two builds
+    of one project run one after the other: ``waiting`` is told when this one has to wait."""
+    refuse_unless_regular(project.output, "output")
     _refuse_overwriting_inputs(project)
-    config = project.config
-    try:
+    if not locked:
+        refuse_unless_regular(project.lock_path, "lock file")
+    with Commit(project, write_lock=not locked, waiting=waiting) as output:
         with _check_files(project, lint=False, notes=True, progress=progress) as results:
             # the lock is read while the workers check the first files
-            stamper = Stamper(read_lock(project.lock_path), note_type_hashes(),
-                              int(time.time()) if now is None else now, config.guid_namespace,
-                              deck_name(config.name, RETIRED_SUBDECK))
-            with PackageWriter(_settings(project), stamper.model_mod, project.output) as package:
-                cards, decks = _add_notes(results, stamper, package)
-                retired = stamper.retire()
-                for stamped in retired:
-                    package.add(stamped)
-                lock_text = stamper.lock.dumps()
-                if locked:
-                    _require_lock(project.lock_path, lock_text, stamper)
-                if progress:
-                    progress("writing the deck", 0, 1)
-                size = package.commit()
+            # (a changed identity is refused unless new_identity, with the cards' errors)
+            stamper = Stamper.for_project(project, note_type_hashes(),
+                                          int(time.time()) if now is None else now,
+                                          locked=locked, new_identity=new_identity)
+            try:
+                with PackageWriter(_settings(project), stamper.model_mod,
+                                   output.scratch) as package:
+                    cards, decks = _add_notes(results, stamper, package)
+                    retired = stamper.retire()
+                    for stamped in retired:
+                        package.add(stamped)
+                    lock_text = stamper.lock.dumps()
+                    if locked:
+                        _require_lock(project.lock_path, lock_text, stamper)
+                    if progress:
+                        progress("writing the deck", 0, 1)
+                    with _writing_the_deck(project):
+                        size = package.commit(output.deck_temp)
+            except PackageError as exc:
+                raise DeckgenError([Diagnostic(Location(project.output),
+                                               f"cannot write: {exc}")]) from None
         if not locked:
-            _write_atomically(project.lock_path, lock_text)
-    except OSError as exc:
-        failed = Path(exc.filename) if isinstance(exc.filename, str) else project.output
-        raise DeckgenError([Diagnostic(
-            Location(failed), f"cannot write: {exc.strerror or exc}"
-        )]) from None
+            output.write_lock(lock_text)
+        output.commit()
     return BuildResult(cards=cards, decks=len(decks), output=project.output, size=size,
                        retired=len(retired))
+
+
+@contextlib.contextmanager
+def _writing_the_deck(project: Project) -> Iterator[None]:
+    """A failed write is located at the output the user named, not at a temporary file."""
+    try:
+        yield
+    except OSError as exc:
+        raise DeckgenError([Diagnostic(Location(project.output),
+                                       f"cannot write: {exc.strerror or exc}")]) from None
 
 
 def _add_notes(results: Iterable[_FileResult], stamper: Stamper,
@@ -201,15 +231,17 @@ def _add_notes(results: Iterable[_FileResult], stamper: Stamper,
     refs: list[CardRef] = []
     errors: list[Diagnostic] = []
     decks: set[str] = set()
+    deck_refs: dict[str, CardRef] = {}  # each deck with its first card
     for result in results:
         refs += result.refs
         errors += result.errors
         for note, ref in result.notes:
+            deck_refs.setdefault(note.deck, ref)
             stamped = stamper.stamp(note, ref)
             if stamped is not None and not errors:
                 package.add(stamped)
                 decks.add(note.deck)
-    errors += duplicate_ids(refs) + stamper.errors()
+    errors += duplicate_ids(refs) + deck_collisions(deck_refs.items()) + stamper.errors()
     if errors:
         raise DeckgenError(errors)
     return len(refs), decks
@@ -256,13 +288,3 @@ def _refuse_overwriting_inputs(project: Project) -> None:
                                                f"cannot write: '{parent.name}' is not a folder")])
             break
 
-
-def _write_atomically(path: Path, text: str) -> None:
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)

@@ -5,18 +5,24 @@ All problems in all files are collected and raised together.
 
 from __future__ import annotations
 
-import re
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+from pydantic import ValidationError
+
+from . import cloze as clozes
+from . import render
 from .errors import DeckgenError, Diagnostic, Location, did_you_mean
 from .evidence import BY_ID
-from .schema import CLOZE_RE, Card, CardFile, validate
+from .render import PLACEHOLDERS
+from .schema import Card, CardFile, validate
 from .seeds import SeedText
-from .yamlsource import YamlDocument, load_yaml
+from .yamlsource import YamlDocument, file_kind, load_yaml, not_a_file, read_text
 
-CARD_GLOBS = ("*.yaml", "*.yml")
+CARD_SUFFIXES = (".yaml", ".yml")  # matched whatever their case: X.YAML is a card file too
 
 
 @dataclass(frozen=True)
@@ -56,10 +62,85 @@ class ResolvedCard:
         return self.doc.at(("cards", self.index, *path))
 
 
+def is_card_file_name(name: str) -> bool:
+    return name.lower().endswith(CARD_SUFFIXES)
+
+
 def find_card_files(cards_dir: Path) -> list[Path]:
-    """Every card file below ``cards_dir``, in a fixed order whatever the file system says."""
-    found = {p for pattern in CARD_GLOBS for p in cards_dir.rglob(pattern) if p.is_file()}
+    """Every card file below ``cards_dir``, in a fixed order whatever the file system says.
+
+    Only regular files and real folders are read, the same on every system and Python
+    version: a symbolic link (or Windows junction) to a folder, a link named like a card file,
+    a broken link or a link loop, anything else named like a card file that is not a regular
+    file (a named pipe, a device) and a folder that cannot be read are each an error, raised
+    together: a card file deckgen does not read is never silent (a card missing from a build
+    would be retired, which tells every learner to delete it)."""
+    found: list[Path] = []
+    errors: list[Diagnostic] = []
+    seen: set[tuple[int, int]] = set()  # folders already walked (a loop cannot recur)
+    pending = [cards_dir]
+    while pending:
+        folder = pending.pop()
+        try:
+            info = os.stat(folder)
+            if (info.st_dev, info.st_ino) in seen and info.st_ino:
+                errors.append(Diagnostic(Location(folder), "folder loop: this folder is "
+                                         "already inside the cards folder; remove the loop"))
+                continue
+            seen.add((info.st_dev, info.st_ino))
+            with os.scandir(folder) as entries:
+                listed = list(entries)
+        except OSError as exc:
+            errors.append(Diagnostic(Location(folder),
+                                     f"cannot read folder: {exc.strerror or exc}"))
+            continue
+        for entry in listed:
+            path = folder / entry.name
+            problem = _entry_problem(entry, path)
+            if problem is not None:
+                errors.append(Diagnostic(Location(path), problem))
+            elif entry.is_dir(follow_symlinks=False):
+                pending.append(path)
+            elif is_card_file_name(entry.name):
+                found.append(path)
+    if errors:
+        raise DeckgenError(errors)
     return sorted(found, key=lambda p: p.relative_to(cards_dir).as_posix())
+
+
+def _is_link(entry: os.DirEntry[str]) -> bool:
+    """A symbolic link, or (on Windows) a junction, which older Pythons take for a folder."""
+    if entry.is_symlink():
+        return True
+    if os.name != "nt":
+        return False
+    tag = getattr(entry.stat(follow_symlinks=False), "st_reparse_tag", 0)
+    return bool(tag == 0xA0000003)  # IO_REPARSE_TAG_MOUNT_POINT
+
+
+def _entry_problem(entry: os.DirEntry[str], path: Path) -> str | None:
+    """Why an entry of the cards folder is not read although it may hold cards, or None."""
+    card = is_card_file_name(entry.name)
+    try:
+        if _is_link(entry):
+            target = not_a_file(path)
+            if target == "a folder":
+                return ("symbolic link to a folder: deckgen does not follow links in the cards "
+                        "folder; put the folder itself here")
+            if target is not None and "symbolic link" in target:  # broken, or a loop
+                return (f"{target.removeprefix('a ')}: deckgen cannot tell whether it was "
+                        "meant to hold cards; remove it, or put the file or folder itself here")
+            if card:
+                return ("card file is a symbolic link: deckgen does not follow links in the "
+                        "cards folder; put the file itself here")
+            return None  # a link to something else that is not a card file (README.md, say)
+        if not card or entry.is_dir(follow_symlinks=False) or entry.is_file(
+                follow_symlinks=False):
+            return None
+        mode = entry.stat(follow_symlinks=False).st_mode
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    return f"card file is {file_kind(mode)}, not a regular file; deckgen reads only regular files"
 
 
 @dataclass
@@ -79,17 +160,43 @@ def load_file(path: Path, seeds: dict[str, SeedText]) -> LoadedFile:
     except DeckgenError as exc:
         return LoadedFile([], [], list(exc.diagnostics))
     card_file, errors = validate(doc, CardFile)
-    if card_file is None:
-        return LoadedFile([], [], errors)
+    if card_file is not None:
+        deck, tags, cards = card_file.deck, tuple(card_file.tags), list(enumerate(card_file.cards))
+    else:  # the cards that are valid on their own are still checked, and their errors told
+        part = _valid_cards(doc)
+        if part is None:
+            return LoadedFile([], [], errors)
+        deck, tags, cards = part
     loaded = LoadedFile([], [], errors)
-    for index, card in enumerate(card_file.cards):
+    for index, card in cards:
         loaded.refs.append(CardRef(card.id, path, index))
         result = _resolve(doc, ("cards", index), card, seeds, errors)
         if result is not None:
-            loaded.cards.append(ResolvedCard(
-                card, card_file.deck, tuple(card_file.tags), *result, doc, index
-            ))
+            loaded.cards.append(ResolvedCard(card, deck, tags, *result, doc, index))
     return loaded
+
+
+def _valid_cards(
+    doc: YamlDocument,
+) -> tuple[str | None, tuple[str, ...], list[tuple[int, Card]]] | None:
+    """For a file that is not valid as a whole: its deck and tags (when they are valid) and
+    each card that is valid on its own, with its index (the file's validation has already
+    reported what is wrong with the others). None when there is no list of cards."""
+    data = doc.data
+    if not isinstance(data, dict) or not isinstance(data.get("cards"), list):
+        return None
+    try:
+        header = CardFile.model_validate({**data, "cards": []})
+        deck, tags = header.deck, tuple(header.tags)
+    except ValidationError:
+        deck, tags = None, ()
+    cards = []
+    for index, raw in enumerate(data["cards"]):
+        try:
+            cards.append((index, Card.model_validate(raw)))
+        except ValidationError:
+            continue
+    return deck, tags, cards
 
 
 @dataclass(frozen=True)
@@ -133,6 +240,62 @@ def duplicate_ids(refs: Iterable[CardRef]) -> list[Diagnostic]:
             for i, (ref, _) in enumerate(duplicates)]
 
 
+def deck_collisions(decks: Iterable[tuple[str, CardRef]]) -> list[Diagnostic]:
+    """An error for each deck (full name, with a card of it) whose name, or the name of one of
+    its parents, differs from an earlier one only in case: Anki does not tell them apart (its
+    deck names compare without case), so their cards would land in one deck."""
+    seen: dict[str, tuple[str, CardRef]] = {}
+    clashes: list[tuple[str, str, CardRef, CardRef]] = []
+    for name, ref in decks:
+        parts = name.split("::")
+        for n in range(1, len(parts) + 1):
+            prefix = "::".join(parts[:n])
+            earlier = seen.setdefault(prefix.casefold(), (prefix, ref))
+            if earlier[0] != prefix:
+                clashes.append((prefix, earlier[0], ref, earlier[1]))
+                break
+    found = [load_yaml(ref.path).at(("deck",)) for _, _, ref, _ in clashes]
+    return [Diagnostic(where, f"deck '{name}' differs only in case from '{other}' (the deck of "
+                              f"{first.path.as_posix()}): Anki takes them for one deck; spell "
+                              "them the same")
+            for where, (name, other, _, first) in zip(found, clashes, strict=True)]
+
+
+def file_decks(refs: Iterable[CardRef], root: str) -> list[tuple[str, CardRef]]:
+    """Each card file's deck (full name) with its first card, for :func:`deck_collisions` when
+    no notes were made (``deckgen check``): read from the file's top-level ``deck`` alone."""
+    from .notes import deck_name  # (notes imports this module)
+
+    first: dict[Path, CardRef] = {}
+    for ref in refs:
+        first.setdefault(ref.path, ref)
+    return [(deck_name(root, _top_level_deck(path)), ref) for path, ref in first.items()]
+
+
+def _top_level_deck(path: Path) -> str | None:
+    """The text of the top-level ``deck`` of a card file, reading its YAML events only as far
+    as that key (a file without the word "deck" or any escape cannot have one)."""
+    try:
+        text = read_text(path)
+    except DeckgenError:
+        return None
+    if "deck" not in text and "\\" not in text:
+        return None
+    depth, key, is_key = 0, None, True
+    for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth == 2:
+                is_key = not is_key  # a value of the top-level mapping
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        elif isinstance(event, yaml.ScalarEvent) and depth == 1:
+            if not is_key and key == "deck":
+                return event.value or None
+            key, is_key = event.value, not is_key
+    return None
+
+
 def load_cards(cards_dir: Path, seeds: dict[str, SeedText]) -> list[ResolvedCard]:
     """Load, validate and resolve every card; raise one :class:`DeckgenError` with all errors."""
     files = [load_file(path, seeds) for path in card_files(cards_dir)]
@@ -152,22 +315,57 @@ def card_files(cards_dir: Path) -> list[Path]:
 
 
 def cloze_problem(text: str) -> str | None:
-    """Why a cloze text would not make the cards it seems to, or None.
-
-    Anki (and genanki) end a deletion at the first ``}}``, so braces left over once the
-    deletions are taken out mean the author's markup is not what Anki will read.
-    """
-    if not CLOZE_RE.search(text):
-        return "cloze has no deletion; mark one as {{c1::text}}"
-    if any(int(n) == 0 for n in CLOZE_RE.findall(text)):
+    """Why a cloze text would not make the cards it seems to, or None. The text is read as
+    Anki reads it (:mod:`deckgen.cloze`): nested deletions and ``::hint`` are fine."""
+    found = PLACEHOLDERS.search(text)
+    if found:
+        return (f"cloze contains U+{ord(found.group()):04X}, a Unicode noncharacter (deckgen "
+                "uses it to keep deletions apart from Markdown): remove it")
+    parsed = clozes.parse(text)
+    for _, numbers in parsed.marks:
+        for number in numbers.split(","):
+            if number and (len(number.lstrip("0")) > 5 or int(number) > clozes.MAX_NUMBER):
+                shown = number if len(number) <= 12 else number[:12] + "..."
+                return (f"cloze number c{shown} is past c{clozes.MAX_NUMBER}, the last card Anki "
+                        f"makes of a note (its Empty Cards tool would delete the card): number "
+                        "deletions from c1")
+    every = [*parsed.deletions, *parsed.unclosed]
+    if any(0 in d.ordinals for d in every):
         return "{{c0::...}} makes no card in Anki: number deletions from c1"
-    rest = re.sub(r"\{\{c\d+::.*?\}\}", "", text, flags=re.S)
-    if "{{c" in rest and "::" in rest:
+    if parsed.unclosed:
         return "cloze deletion is not closed: end it with }}"
-    if "{{" in rest or "}}" in rest:
-        return ("unbalanced braces in cloze: Anki ends a deletion at the first '}}', so '}}' "
-                "cannot appear inside one")
-    return None
+    if parsed.dropped_opens:
+        return (f"cloze deletions are nested more than {clozes.MAX_OPEN} deep: Anki ignores "
+                "the deeper ones")
+    if parsed.stray_closes:
+        return ("unbalanced braces in cloze: '}}' outside any deletion (Anki ends a deletion at "
+                "the first '}}'; write \\}\\} for braces in the text)")
+    if not parsed.numbers:
+        return "cloze has no deletion; mark one as {{c1::text}}"
+    if any(d.hints > 1 for d in parsed.deletions):
+        return "a cloze deletion has more than one '::' hint; Anki shows only the last one"
+    return render.cloze_markup_problem(text)
+
+
+_EMPTY = "shows nothing once rendered (only white space, invisible characters or Markdown)"
+
+
+def text_problems(card: Card) -> list[tuple[str, str]]:
+    """``(key, message)`` for each card text that would show nothing in Anki: a question (no
+    card at all), an answer, or a cloze deletion (a blank with nothing behind it)."""
+    problems = []
+    if card.cloze is not None:
+        for d in clozes.parse(render.markdown_to_html(card.cloze, cloze=True)).deletions:
+            if render.shows_nothing(d.text):
+                number = ",".join(map(str, d.ordinals))
+                problems.append(("cloze", f"cloze deletion c{number} {_EMPTY}: its card would "
+                                          "ask for nothing"))
+    for key, text, result in (("question", card.question, "Anki would make no card of it"),
+                              ("answer", card.answer, "the card would have no answer")):
+        if text is not None and not render.surely_shows(text) and render.shows_nothing(
+                render.markdown_to_html(text)):
+            problems.append((key, f"{key} {_EMPTY}: {result}"))
+    return problems
 
 
 def _resolve(
@@ -178,11 +376,13 @@ def _resolve(
     errors: list[Diagnostic],
 ) -> tuple[SeedText, tuple[Passage, ...]] | None:
     ok = True
-    if card.cloze is not None:
-        problem = cloze_problem(card.cloze)
-        if problem:
-            errors.append(Diagnostic(doc.at((*at, "cloze")), problem))
-            ok = False
+    problem = cloze_problem(card.cloze) if card.cloze is not None else None
+    if problem:
+        errors.append(Diagnostic(doc.at((*at, "cloze")), problem))
+    for key, message in [] if problem else text_problems(card):
+        errors.append(Diagnostic(doc.at((*at, key)), message))
+        problem = message
+    ok = problem is None
     seed = seeds.get(card.source.seed)
     if seed is None:
         errors.append(Diagnostic(
@@ -202,17 +402,10 @@ def _resolve(
     for i, quote in enumerate(card.source.quote):
         found = seed.find(quote)
         if found is None:
-            line, nearest = seed.nearest(quote)
             quote_at = (*at, "source", "quote", i) if len(card.source.quote) > 1 else (
                 *at, "source", "quote")
-            errors.append(Diagnostic(
-                doc.at(quote_at),
-                f"quote not found in seed '{seed.seed.id}'",
-                details=(
-                    f"nearest passage ({seed.path.name}, line {line}):",
-                    f"  {nearest}",
-                ),
-            ))
+            message, details = seed.not_found(quote)
+            errors.append(Diagnostic(doc.at(quote_at), message, details=details))
             ok = False
         else:
             passages.append(Passage(*found))

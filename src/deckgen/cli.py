@@ -21,12 +21,11 @@ from .build import Progress
 from .build import build as build_deck
 from .build import check as check_deck
 from .coverage import percent, project_coverage, stats_table
-from .diff import diff_revisions, render
-from .errors import DeckgenError, Diagnostic, Location
+from .diff import DeckDiff, diff_revisions, render
+from .errors import DeckgenError, Diagnostic, Location, printable
 from .project import load_project
 from .schema import json_schemas
 
-ISSUES_URL = "https://github.com/deckgen/deckgen/issues"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -60,9 +59,10 @@ def _reporting(func: F) -> F:
             if debug:
                 traceback.print_exc()
             click.echo(
-                f"deckgen: internal error: {type(exc).__name__}: {exc}\n"
-                f"This is a bug in deckgen, not in your cards. Please report it at {ISSUES_URL}"
-                " with the command you ran" + ("." if debug else " and the output of --debug."),
+                f"deckgen: internal error: {type(exc).__name__}: {printable(str(exc))}\n"
+                "This is a bug in deckgen, not in your cards. Please report it to deckgen's "
+                "maintainers with the command you ran"
+                + ("." if debug else " and the output of --debug."),
                 err=True,
             )
             sys.exit(3)
@@ -115,21 +115,30 @@ def cli(debug: bool) -> None:
 
 @cli.command()
 @_paths
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+@click.option("-o", "--output", type=click.Path(path_type=Path),  # (what is there: build checks)
               help="The .apkg to write (default: from deckgen.yaml).")
 @click.option("--locked", is_flag=True,
               help="Fail if deckgen.lock is out of date instead of updating it (for CI).")
+@click.option("--new-identity", is_flag=True,
+              help="Accept a changed name, deck_id, note_type_ids or guid_namespace in "
+              "deckgen.yaml and record it in deckgen.lock, instead of refusing it. Learners who "
+              "imported an earlier release would see their deck split in two (name), every "
+              "update skipped (note type ids) or every card twice (guid_namespace): use it "
+              "only to start a new deck on purpose.")
 @_reporting
-def build(cards: Path | None, seeds: Path | None, output: Path | None, locked: bool) -> None:
+def build(cards: Path | None, seeds: Path | None, output: Path | None, locked: bool,
+          new_identity: bool) -> None:
     """Check every card and citation, then write the deck."""
     started = time.perf_counter()
     project = load_project(Path("."), cards=cards, seeds=seeds, output=output)
     with _progress() as progress:
-        result = build_deck(project, locked=locked, progress=progress)
+        result = build_deck(project, locked=locked, new_identity=new_identity, progress=progress,
+                            waiting=lambda message: click.echo(message, err=True))
     elapsed = time.perf_counter() - started
     retired = f" (+{result.retired} retired)" if result.retired else ""
     click.echo(
-        f"built {result.cards} cards{retired} in {result.decks} decks: {result.output.as_posix()} "
+        f"built {result.cards} cards{retired} in {result.decks} decks: "
+        f"{printable(result.output.as_posix())} "
         f"({_size(result.size)}, {elapsed:.2f} s)"
     )
 
@@ -159,7 +168,7 @@ def schema(output_dir: Path) -> None:
     output_dir.mkdir(parents=True, exist_ok=True)
     for name, text in json_schemas().items():
         (output_dir / name).write_text(text, encoding="utf-8")
-        click.echo((output_dir / name).as_posix())
+        click.echo(printable((output_dir / name).as_posix()))
 
 
 @cli.command()
@@ -167,7 +176,8 @@ def schema(output_dir: Path) -> None:
 @click.argument("words")
 @click.option("--seeds", "seeds", type=click.Path(path_type=Path, file_okay=False),
               help="Seed folder (default: from deckgen.yaml, 'seeds').")
-@click.option("-n", "--limit", default=5, show_default=True, help="How many candidates.")
+@click.option("-n", "--limit", type=click.IntRange(min=1), default=5, show_default=True,
+              help="How many candidates.")
 @_reporting
 def quote(seed: str, words: str, seeds: Path | None, limit: int) -> None:
     """Find passages of SEED matching WORDS (fuzzy), ready to paste as quote:."""
@@ -177,7 +187,9 @@ def quote(seed: str, words: str, seeds: Path | None, limit: int) -> None:
         raise DeckgenError([Diagnostic(Location(project.seeds_dir / "seeds.yaml"),
                                        f"no passage of '{seed}' resembles \"{words}\"")])
     for c in candidates:
-        click.echo(f"line {c.line} ({c.score:.0f}%):\n      quote: {yaml_quoted(c.passage)}")
+        # (the escapes printable() writes are YAML's too: the line still pastes as the quote)
+        click.echo(f"line {c.line} ({c.score:.0f}%):\n      quote: "
+                   f"{printable(yaml_quoted(c.passage))}")
 
 
 @cli.command()
@@ -187,7 +199,8 @@ def new(file: Path) -> None:
     """Append a card skeleton with a fresh, never-used id to FILE."""
     project = load_project(Path("."))
     card_id = new_card(project, file)
-    click.echo(f"added card '{card_id}' to {file.as_posix()}: fill in the TODOs")
+    click.echo(f"added card '{printable(card_id)}' to {printable(file.as_posix())}: fill in "
+               "the TODOs")
 
 
 @cli.command()
@@ -202,7 +215,22 @@ def diff(base: str, head: str | None, fmt: str) -> None:
     project = load_project(Path("."))
     cards_dir = project.cards_dir.relative_to(project.root).as_posix()
     result = diff_revisions(project.root, cards_dir, base, head)
-    click.echo(render(result, markdown=fmt == "markdown"), nl=False)
+    click.echo(render(_shown(result), markdown=fmt == "markdown"), nl=False)
+
+
+def _shown(diff: DeckDiff) -> DeckDiff:
+    """``diff`` with every id and text escaped for the terminal (see ``printable``). The texts'
+    white space is collapsed first, as the word diff does, so the same words differ."""
+
+    def shown(text: str) -> str:
+        return printable(" ".join(text.split()))
+
+    return DeckDiff(
+        added=[printable(i) for i in diff.added],
+        changed={printable(i): [(k, shown(a), shown(b)) for k, a, b in changes]
+                 for i, changes in diff.changed.items()},
+        retired=[printable(i) for i in diff.retired],
+    )
 
 
 def _plural(n: int, word: str) -> str:
@@ -225,7 +253,7 @@ def preview(cards: Path | None, seeds: Path | None, output: Path) -> None:
     click.echo(
         f"wrote {_plural(result.cards, 'card')} in {_plural(result.decks, 'deck')} and "
         f"{_plural(result.seeds, 'seed page')} ({cov.cited}/{cov.paragraphs} paragraphs cited, "
-        f"{percent(cov.share)}): {result.index.as_posix()}"
+        f"{percent(cov.share)}): {printable(result.index.as_posix())}"
     )
 
 

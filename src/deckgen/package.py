@@ -1,26 +1,24 @@
-"""Step 5: write the ``.apkg``: reproducible, with a ``mod`` per note, atomically.
+"""Step 5: write the ``.apkg``: reproducible, with a ``mod`` per note.
 
 Notes are added as they come (a big build writes while it is still checking) into a scratch
-collection; genanki supplies its schema, decks and note types. The zip is written by hand with
-fixed entry dates and order, so the same notes give the same bytes. The output appears only
-once complete (temporary file in the same folder, then rename); nothing is left behind on
-failure.
+collection (a file the caller names, beside the output); genanki supplies its schema, decks and
+note types. The zip is written by hand with fixed entry dates and order, so the same notes give
+the same bytes. Putting the package in place (with the lock, both or neither) is
+:mod:`deckgen.output`'s work.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
-import re
 import sqlite3
-import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .cloze import card_numbers
 from .notes import NoteSpec
 from .notetypes import basic_model, cloze_model
 
@@ -54,9 +52,25 @@ def deck_id_for(settings: DeckSettings, name: str) -> int:
     return (1 << 30) + int.from_bytes(digest[:8], "big") % (1 << 30)
 
 
+class PackageError(Exception):
+    """SQLite refused to write the collection: the disk is full, the scratch file cannot be
+    written, or a number is out of SQLite's range. A user's problem, not a bug."""
+
+
+@contextlib.contextmanager
+def _sqlite_errors() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.OperationalError as exc:  # "database or disk is full", "disk I/O error"...
+        raise PackageError(str(exc)) from None
+    except OverflowError as exc:  # "Python int too large to convert to SQLite INTEGER"
+        raise PackageError(f"a number is out of SQLite's range ({exc})") from None
+
+
 class PackageWriter:
-    """A package written note by note, as the notes are checked, and put in place only by
-    :meth:`commit`: leaving the ``with`` block any other way leaves nothing behind.
+    """A package written note by note, as the notes are checked, into the scratch collection
+    ``scratch`` (an empty file the caller made and removes); :meth:`commit` writes the
+    ``.apkg``. SQLite's errors come out as :class:`PackageError`.
 
     genanki supplies the collection's schema and, at commit, its settings row, decks and note
     types; notes and cards are inserted here in batches, each note with its own ``mod`` and
@@ -66,10 +80,10 @@ class PackageWriter:
 
     BATCH = 2000
 
-    def __init__(self, settings: DeckSettings, model_mod: int, output: Path) -> None:
+    def __init__(self, settings: DeckSettings, model_mod: int, scratch: Path) -> None:
         import genanki  # only needed to write a deck: kept out of ``deckgen check``'s start-up
 
-        self.settings, self.model_mod, self.output = settings, model_mod, output
+        self.settings, self.model_mod = settings, model_mod
         self.models = {"basic": basic_model(settings.basic_model_id),
                        "cloze": cloze_model(settings.cloze_model_id)}
         root = genanki.Deck(settings.deck_id, settings.name, description=settings.description)
@@ -80,20 +94,20 @@ class PackageWriter:
         self._ids = _ids(model_mod)
         self._note_rows: list[tuple[Any, ...]] = []
         self._card_rows: list[tuple[Any, ...]] = []
-        self._work = tempfile.TemporaryDirectory(prefix="deckgen-")
-        self._db_path = Path(self._work.name) / "collection.anki2"
-        self._conn = sqlite3.connect(self._db_path)
-        # a scratch file, zipped once complete: no journal, no waiting for the disk
-        self._conn.execute("PRAGMA journal_mode = MEMORY")
-        self._conn.execute("PRAGMA synchronous = OFF")
-        self._conn.executescript(genanki.apkg_schema.APKG_SCHEMA)
+        self._db_path = scratch
+        with _sqlite_errors():
+            # a scratch file, zipped once complete: no journal, no waiting for the disk, and no
+            # file locks (only this build uses it; some network file systems refuse them)
+            self._conn = sqlite3.connect(scratch.absolute().as_uri() + "?nolock=1", uri=True)
+            self._conn.execute("PRAGMA journal_mode = MEMORY")
+            self._conn.execute("PRAGMA synchronous = OFF")
+            self._conn.executescript(genanki.apkg_schema.APKG_SCHEMA)
 
     def __enter__(self) -> PackageWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._conn.close()
-        self._work.cleanup()
 
     def add(self, stamped: StampedNote) -> None:
         spec, model = stamped.spec, self.models[stamped.spec.kind]
@@ -115,38 +129,37 @@ class PackageWriter:
             self._flush()
 
     def _flush(self) -> None:
-        self._conn.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)", self._note_rows)
-        self._conn.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                               self._card_rows)
+        with _sqlite_errors():
+            self._conn.executemany("INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+                                   self._note_rows)
+            self._conn.executemany("INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                   self._card_rows)
         self._note_rows, self._card_rows = [], []
 
-    def commit(self) -> int:
-        """Finish the collection and put the package in place atomically; its size in bytes."""
+    def commit(self, package: Path) -> int:
+        """Finish the collection and write the package to ``package`` (a file the caller made,
+        and puts in place); its size in bytes."""
         import genanki
 
         self._flush()
-        cursor = self._conn.cursor()
-        cursor.executescript(genanki.apkg_col.APKG_COL)
-        for name in sorted(self.decks):
-            self.decks[name].write_to_db(cursor, self.model_mod, self._ids)  # decks, note types
-        self._conn.commit()
+        with _sqlite_errors():
+            cursor = self._conn.cursor()
+            cursor.executescript(genanki.apkg_col.APKG_COL)
+            for name in sorted(self.decks):
+                self.decks[name].write_to_db(cursor, self.model_mod, self._ids)  # decks, note types
+            self._conn.commit()
         self._conn.close()
-        self.output.parent.mkdir(parents=True, exist_ok=True)
-        with _atomic(self.output) as tmp:
-            with zipfile.ZipFile(tmp, "w") as zf:
-                _add(zf, "collection.anki2", self._db_path.read_bytes())
-                _add(zf, "media", b"{}")
-            return tmp.stat().st_size
-
-
-_CLOZE_NUMBER = re.compile(r"{{c(\d+)::.+?}}", re.DOTALL)
+        with zipfile.ZipFile(package, "w") as zf:
+            _add(zf, "collection.anki2", self._db_path.read_bytes())
+            _add(zf, "media", b"{}")
+        return package.stat().st_size
 
 
 def _card_ordinals(model: Any, spec: NoteSpec) -> Iterable[int]:
-    """The cards Anki makes of a note, in genanki's order: one per template whose required
-    fields are filled (basic), one per deletion number (cloze)."""
+    """The cards Anki makes of a note: one per template whose required fields are filled
+    (basic), one per cloze number as Anki reads them (cloze: see :mod:`deckgen.cloze`)."""
     if spec.kind == "cloze":  # (a set, iterated in genanki's order)
-        return {int(n) - 1 for n in _CLOZE_NUMBER.findall(spec.fields[0]) if int(n) > 0}
+        return {n - 1 for n in card_numbers(spec.fields)}
     return [ordinal for ordinal, how, required in model._req
             if (any if how == "any" else all)(spec.fields[i] for i in required)]
 
@@ -165,16 +178,3 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
     info.external_attr = 0o644 << 16
     zf.writestr(info, data, compresslevel=1)  # 6 is 11% smaller but takes 3.5 times as long
 
-
-@contextlib.contextmanager
-def _atomic(output: Path) -> Iterator[Path]:
-    fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, output)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
