@@ -355,7 +355,8 @@ def text_problems(card: Card) -> list[tuple[str, str]]:
     card at all), an answer, or a cloze deletion (a blank with nothing behind it)."""
     problems = []
     if card.cloze is not None:
-        for d in clozes.parse(render.markdown_to_html(card.cloze, cloze=True)).deletions:
+        for d in clozes.parse(render.markdown_to_html(card.cloze, cloze=True,
+                                                      media=True)).deletions:
             if render.shows_nothing(d.text):
                 number = ",".join(map(str, d.ordinals))
                 problems.append(("cloze", f"cloze deletion c{number} {_EMPTY}: its card would "
@@ -363,7 +364,7 @@ def text_problems(card: Card) -> list[tuple[str, str]]:
     for key, text, result in (("question", card.question, "Anki would make no card of it"),
                               ("answer", card.answer, "the card would have no answer")):
         if text is not None and not render.surely_shows(text) and render.shows_nothing(
-                render.markdown_to_html(text)):
+                render.markdown_to_html(text, media=True)):  # (an image shows)
             problems.append((key, f"{key} {_EMPTY}: {result}"))
     return problems
 
