@@ -24,7 +24,7 @@ from .cards import (
 from .errors import DeckgenError, Diagnostic, Location
 from .lint import Front, card_findings, clear_caches, near_duplicate_findings
 from .lock import Stamper, describe_changes, lock_problems
-from .media import Media, check_card, load_media
+from .media import Media, load_media
 from .notes import NoteSpec, build_note, prepare_rendering
 from .notetypes import note_type_hashes
 from .output import Commit, Waiting, refuse_unless_regular
@@ -95,12 +95,8 @@ class _FileResult:
 
 def _check_file(job: _Job, path: Path) -> _FileResult:
     """Everything that can be done with one card file alone."""
-    loaded = load_file(path, job.seeds)
-    result = _FileResult(loaded.refs, loaded.errors)
-    for rc in loaded.cards:
-        problems, used = check_card(rc, job.media)
-        result.errors += problems
-        result.media_used += used
+    loaded = load_file(path, job.seeds, job.media)
+    result = _FileResult(loaded.refs, loaded.errors, media_used=loaded.media_used)
     if job.notes:
         ref = {r.index: r for r in loaded.refs}  # (the same objects: each is sent back once)
         result.notes = [(build_note(rc, job.root_deck, job.namespace, job.media), ref[rc.index])

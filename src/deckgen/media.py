@@ -51,7 +51,7 @@ from .schema import MediaManifest, validate
 from .yamlsource import load_yaml
 
 if TYPE_CHECKING:
-    from .cards import ResolvedCard
+    from .schema import Card
 
 MANIFEST = "media.yaml"
 
@@ -454,14 +454,14 @@ def credits_html(files: Iterable[MediaFile]) -> str:
     return "".join(dict.fromkeys(f.credit for f in files))
 
 
-def check_card(rc: ResolvedCard, media: Media) -> tuple[list[Diagnostic], list[str]]:
-    """The located problems with the media of one card, and the declared files it uses."""
+def check_card(card: Card, media: Media) -> tuple[list[tuple[str, str]], list[str]]:
+    """``(key, message)`` for each problem with the media of a card, and the declared files
+    it uses."""
     texts = []
     for key in TEXT_KEYS:
-        text = getattr(rc.card, key)
+        text = getattr(card, key)
         if text is not None and ("![" in text or _NONCHARACTERS.search(text)):
             texts.append((key, text, markdown_to_html(text, cloze=key == "cloze", media=True)))
     if not texts:
         return [], []
-    problems, used = card_problems(texts, media)
-    return [Diagnostic(rc.where(key), message) for key, message in problems], used
+    return card_problems(texts, media)
