@@ -281,7 +281,8 @@ def content_problem(file: str, data: bytes) -> str | None:
     kind, expected = TYPES[_suffix(file)]
     found = sniff(data)
     if found != expected:
-        what = f"a {found} file" if found else "not a file of any supported type"
+        what = (f"{'an' if found[0] in 'AEFHILMNOSX' else 'a'} {found} file" if found
+                else "not a file of any supported type")
         return f"'{file}' is named as {expected} but its bytes are {what}"
     if _ACTIVE.search(data):
         return (f"'{file}' holds HTML or script besides the {expected} data (a polyglot file); "
