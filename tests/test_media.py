@@ -191,10 +191,10 @@ CARD_ERRORS = [
      "media file 'hart.png' is not declared in media/media.yaml; did you mean 'heart.png'?"),
     ("![](heart.png)",
      "image 'heart.png' has no alt text: say what it shows in the brackets, ![...](heart.png) "
-     "(screen readers, the preview and the search read it)"),
+     "(for learners who use a screen reader)"),
     ("![ ](sounds/bell.ogg)",
      "audio 'sounds/bell.ogg' has no alt text: say what it says in the brackets, "
-     "![...](sounds/bell.ogg) (screen readers, the preview and the search read it)"),
+     "![...](sounds/bell.ogg) (for learners who use a screen reader)"),
     ("Why \ufdd6?", "text contains U+FDD6, a Unicode noncharacter (deckgen uses it to place "
      "media): remove it"),
 ]

@@ -406,13 +406,12 @@ def card_problems(texts: Sequence[tuple[str, str, str]], media: Media,
                                       f"{did_you_mean(item.src, media.declared)}"))
                 continue
             used.append(item.src)
-            file = media.files.get(item.src)
-            noun = "audio" if file is not None and file.kind == "audio" else "image"
+            noun = TYPES.get(_suffix(item.src), ("image", ""))[0]
             if not has_visible_text(html.unescape(item.alt)):
                 problems.append((key, f"{noun} '{item.src}' has no alt text: say what it "
                                       f"{'says' if noun == 'audio' else 'shows'} in the "
-                                      f"brackets, ![...]({item.src}) (screen readers, the "
-                                      "preview and the search read it)"))
+                                      f"brackets, ![...]({item.src}) (for learners who use a "
+                                      "screen reader)"))
             if item.in_link:
                 problems.append((key, f"{noun} '{item.src}' is inside a link: tapping it "
                                       "would open the link; put the link beside it"))
