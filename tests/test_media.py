@@ -360,3 +360,34 @@ def test_the_example_project_builds(tmp_path: Path) -> None:
     assert len(list(Path(col.media.dir()).iterdir())) == 2
     assert list(col.media.check().missing) == []
     assert Project(example).run("check").stderr == ""
+
+
+def test_the_preview_shows_the_images_and_plays_the_audio(tmp_path: Path) -> None:
+    from test_preview import Browser, _chromium
+
+    example = tmp_path / "media-deck"
+    shutil.copytree(REPO / "examples" / "media-deck", example,
+                    ignore=shutil.ignore_patterns("build"))
+    result = Project(example).run("preview", "-o", "site")
+    assert result.exit_code == 0, result.stderr
+    site = example / "site"
+    image, sound = (hashed((example / "media" / name).read_bytes(), name.rsplit(".", 1)[1])
+                    for name in ("sine-wave.png", "a440.ogg"))
+    assert sorted(p.name for p in (site / "media").iterdir()) == sorted([image, sound])
+    (tmp_path / "profile").mkdir()
+    browser = Browser(_chromium(), tmp_path / "profile")
+    try:
+        browser.open((site / "index.html").as_uri())
+        shown = browser.js("""new Promise(done => setTimeout(() => done(
+            [...document.querySelectorAll('img.dg-media')].map(i => [i.getAttribute('src'),
+             i.naturalWidth, i.alt])), 300))""")
+        assert shown == [[f"media/{image}", 128, "A smooth curve rising and falling once over "
+                          "a grey axis"]] * 2  # (front and back)
+        audio = browser.js("[...document.querySelectorAll('audio')].map(a => a.getAttribute('src'))")
+        assert audio == [f"media/{sound}"] * 2
+        # (the audio player's own icons are data: URLs of Chromium's; nothing else is loaded,
+        # and no load was blocked by the page's Content-Security-Policy)
+        assert [p for p in browser.problems() if not p.startswith("request: data:")] == []
+        assert all(url.startswith(("file://", "data:")) for url in browser.requests())
+    finally:
+        browser.close()

@@ -51,6 +51,7 @@ from .schema import MediaManifest, validate
 from .yamlsource import load_yaml
 
 if TYPE_CHECKING:
+    from .cards import ResolvedCard
     from .schema import Card
 
 MANIFEST = "media.yaml"
@@ -465,3 +466,32 @@ def check_card(card: Card, media: Media) -> tuple[list[tuple[str, str]], list[st
     if not texts:
         return [], []
     return card_problems(texts, media)
+
+
+def project_media(folder: Path, cards: Iterable[ResolvedCard]) -> Media:
+    """The project's media, checked with the cards that show them (for the commands that
+    read resolved cards: the preview, stats); raises :class:`DeckgenError` on any problem."""
+    media = load_media(folder)
+    errors = list(media.errors)
+    for rc in cards:
+        problems, _ = check_card(rc.card, media)
+        errors += [Diagnostic(rc.where(key), message) for key, message in problems]
+    if errors:
+        raise DeckgenError(errors)
+    return media
+
+
+_PREVIEW_SOUND = re.compile(r"\[sound:([0-9a-f]{" + str(HASH_LENGTH) + r"}\.[a-z0-9]+)\]")
+_PREVIEW_IMAGE = '<img class="dg-media" src="'
+
+
+def preview_html(card_html: str) -> str:
+    """A rendered card side for the preview site, whose copies of the files are in ``media/``:
+    each image's name prefixed, each sound tag an ``<audio>`` player. (A sound tag typed in
+    a card was neutralised by finalise, so only deckgen's own tags match.)"""
+    if _PREVIEW_IMAGE in card_html:
+        card_html = card_html.replace(_PREVIEW_IMAGE, _PREVIEW_IMAGE + "media/")
+    if "[sound:" in card_html:
+        card_html = _PREVIEW_SOUND.sub(
+            r'<audio class="dg-media" controls preload="none" src="media/\1"></audio>', card_html)
+    return card_html
