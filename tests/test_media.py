@@ -391,3 +391,44 @@ def test_the_preview_shows_the_images_and_plays_the_audio(tmp_path: Path) -> Non
         assert all(url.startswith(("file://", "data:")) for url in browser.requests())
     finally:
         browser.close()
+
+
+def test_stats_count_the_media_and_their_credits(project: Project) -> None:
+    media_project(project)
+    result = project.run("stats")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.endswith(
+        "media: 1 image and 1 audio file on 2 cards (0 declared but unused)\n"
+        "  credit: A. Painter, CC BY 4.0 (1 file)\n"
+        "  credit: B. Bell, CC0 (1 file)\n")
+    project.write("cards/media.yaml", CARDS.replace("![A red heart on white](heart.png)", ""))
+    assert project.run("stats").stdout.endswith(
+        "media: 0 images and 1 audio file on 1 card (1 declared but unused)\n"
+        "  credit: B. Bell, CC0 (1 file)\n")
+
+
+def test_diff_reports_media_added_changed_and_removed(project: Project) -> None:
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@e", *args],
+                       cwd=project.root, check=True, capture_output=True)
+
+    media_project(project)
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "one")
+    (project.root / "media" / "heart.png").write_bytes(png(colour=b"\x00\x00\xff\xff"))
+    (project.root / "media" / "sounds" / "bell.ogg").unlink()
+    (project.root / "media" / "lungs.png").write_bytes(png(3, 3))
+    result = project.run("diff", "HEAD")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ("No card changes.\n"
+                             "Media: 1 added, 1 changed, 1 removed\n"
+                             "  + lungs.png\n  ~ heart.png\n  - sounds/bell.ogg\n")
+    git("add", "-A")
+    git("commit", "-qm", "two")
+    result = project.run("diff", "HEAD~1", "HEAD", "--format", "markdown")
+    assert result.stdout.endswith("\n**Media**: 1 added, 1 changed, 1 removed\n"
+                                  "- + `lungs.png`\n- ~ `heart.png`\n- - `sounds/bell.ogg`\n")
+    assert project.run("diff", "HEAD").stdout == "No card changes.\n"

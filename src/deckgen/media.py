@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from .errors import DeckgenError, Diagnostic, Location, did_you_mean
+from .errors import DeckgenError, Diagnostic, Location, did_you_mean, printable
 from .render import (
     IMAGE_ALT,
     IMAGE_CLOSE,
@@ -100,6 +100,7 @@ class Media:
     data: dict[str, bytes] = field(default_factory=dict)  # by name in the package
     errors: list[Diagnostic] = field(default_factory=list)
     declared: dict[str, Location] = field(default_factory=dict)  # every declared path
+    credits: dict[str, str] = field(default_factory=dict)  # "author, licence", by path
 
     def unused(self, used: Iterable[str]) -> list[Diagnostic]:
         """A warning for each declared file no card shows."""
@@ -139,6 +140,7 @@ def load_media(folder: Path) -> Media:
                                                    "declared twice"))
                     continue
                 media.declared[entry.file] = where
+                media.credits[entry.file] = f"{entry.author}, {entry.licence}"
                 entries.append((entry.file, where))
                 checked = _check_file(folder, entry.file, where, media.errors)
                 if checked is not None:
@@ -495,3 +497,76 @@ def preview_html(card_html: str) -> str:
         card_html = _PREVIEW_SOUND.sub(
             r'<audio class="dg-media" controls preload="none" src="media/\1"></audio>', card_html)
     return card_html
+
+
+# ----------------------------------------------------------------------------- stats and diff
+
+
+def stats_text(media: Media, cards: Iterable[ResolvedCard]) -> str:
+    """``deckgen stats``' lines about media: the files shown, on how many cards, and who is
+    credited under which licence; empty for a project without media."""
+    if not media.declared:
+        return ""
+    shown: dict[str, set[str]] = {}  # declared path -> ids of the cards that show it
+    for rc in cards:
+        for file in check_card(rc.card, media)[1]:
+            shown.setdefault(file, set()).add(rc.card.id)
+    kinds = [media.files[f].kind for f in shown if f in media.files]
+    images, audio = kinds.count("image"), kinds.count("audio")
+    on = len(set().union(*shown.values())) if shown else 0
+    lines = [f"media: {images} image{'s' * (images != 1)} and {audio} audio "
+             f"file{'s' * (audio != 1)} on {on} card{'s' * (on != 1)} "
+             f"({len(set(media.declared) - set(shown))} declared but unused)"]
+    credits: dict[str, int] = {}
+    for file in sorted(shown):
+        if file in media.files:
+            entry = media.credits[file]
+            credits[entry] = credits.get(entry, 0) + 1
+    lines += [f"  credit: {printable(who)} ({n} file{'s' * (n != 1)})"
+              for who, n in credits.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _blobs(root: Path, folder: str, rev: str | None) -> dict[str, str]:
+    """Each media file's git blob id at ``rev`` (None: the working tree), by its path."""
+    if rev is None:
+        base = root / folder
+        out = {}
+        for path in sorted(base.rglob("*")) if base.is_dir() else []:
+            if path.is_file() and not path.is_symlink() and path.name != MANIFEST:
+                data = path.read_bytes()
+                out[path.relative_to(base).as_posix()] = hashlib.sha1(
+                    b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+        return out
+    import subprocess
+
+    run = subprocess.run(["git", "ls-tree", "-r", "-z", rev, "--", folder + "/"], cwd=root,
+                         capture_output=True, check=False)
+    if run.returncode != 0:
+        raise DeckgenError([Diagnostic(Location(root), "git ls-tree: " + run.stderr.decode(
+            errors="replace").strip().splitlines()[0] if run.stderr.strip() else "failed")])
+    out = {}
+    for record in run.stdout.split(b"\0"):
+        if b"\t" not in record:
+            continue
+        meta, name = record.split(b"\t", 1)
+        relative = name.decode(errors="surrogateescape")[len(folder) + 1:]
+        if relative != MANIFEST:
+            out[relative] = meta.split()[2].decode()
+    return out
+
+
+def diff_text(root: Path, folder: str, base: str, head: str | None, markdown: bool) -> str:
+    """``deckgen diff``'s lines about the media folder: files added, changed and removed."""
+    before, after = _blobs(root, folder, base), _blobs(root, folder, head)
+    groups = (("Added", "+", sorted(set(after) - set(before))),
+              ("Changed", "~", sorted(f for f in after if f in before and after[f] != before[f])),
+              ("Removed", "-", sorted(set(before) - set(after))))
+    if not any(files for _, _, files in groups):
+        return ""
+    counts = ", ".join(f"{len(files)} {title.lower()}" for title, _, files in groups)
+    lines = ["", f"**Media**: {counts}"] if markdown else [f"Media: {counts}"]
+    for _, mark, files in groups:
+        lines += [f"- {mark} `{printable(f)}`" if markdown else f"  {mark} {printable(f)}"
+                  for f in files]
+    return "\n".join(lines) + "\n"
