@@ -383,6 +383,11 @@ def test_the_preview_shows_the_images_and_plays_the_audio(tmp_path: Path) -> Non
              i.naturalWidth, i.alt])), 300))""")
         assert shown == [[f"media/{image}", 128, "A smooth curve rising and falling once over "
                           "a grey axis"]] * 2  # (front and back)
+        # night mode (Anki's class on the body): a transparent image gets a white background
+        background = "getComputedStyle(document.querySelector('img.dg-media')).backgroundColor"
+        assert browser.js(background) == "rgba(0, 0, 0, 0)"
+        assert browser.js("document.body.classList.add('nightMode'), " + background) == (
+            "rgb(255, 255, 255)")
         audio = browser.js("[...document.querySelectorAll('audio')].map(a => a.getAttribute('src'))")
         assert audio == [f"media/{sound}"] * 2
         # (the audio player's own icons are data: URLs of Chromium's; nothing else is loaded,
@@ -432,3 +437,24 @@ def test_diff_reports_media_added_changed_and_removed(project: Project) -> None:
     assert result.stdout.endswith("\n**Media**: 1 added, 1 changed, 1 removed\n"
                                   "- + `lungs.png`\n- ~ `heart.png`\n- - `sounds/bell.ogg`\n")
     assert project.run("diff", "HEAD").stdout == "No card changes.\n"
+
+
+def test_an_image_inside_a_cloze_deletion(project: Project, tmp_path: Path) -> None:
+    media_project(project)
+    project.write("cards/media.yaml", CARDS + """\
+  - id: cloze-image
+    cloze: "According to the tiny seed, harm comes {{c1::![A red heart on white](heart.png)::a picture}}."
+    source:
+      seed: tiny
+      quote: In what situations can massage cause harm?
+    evidence: expert-opinion
+""")
+    result = project.run("build")
+    assert result.exit_code == 0, result.stderr
+    col = open_collection(tmp_path / "anki")
+    import_apkg(col, project.output)
+    card = by_id(render_all(col), "cloze-image")
+    image = hashed(png(), "png")
+    assert f'src="{image}"' not in card.question and "[a picture]" in card.question
+    assert f'<img class="dg-media" src="{image}" alt="A red heart on white">' in card.answer
+    assert card.answer.count("Image: <span") == 1  # one credit, however often it is shown
