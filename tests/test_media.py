@@ -342,9 +342,18 @@ def test_undeclared_unused_and_linked_files(project: Project) -> None:
     (project.root / "media" / "sounds").symlink_to(project.root / "sounds-outside")
     (project.root / "media" / "heart.png").write_bytes(png())
     result = project.run("check")
-    assert result.stderr.startswith(
+    assert result.stderr == (
         "media/media.yaml:6:11: error: 'sounds' is a symbolic link: deckgen does not follow "
-        "links in the media folder; put the file itself there\n")
+        "links in the media folder; put the file itself there\n"
+        "media/sounds:1:1: error: 'sounds' is a symbolic link: deckgen does not follow "
+        "links in the media folder; put the file itself there\n2 errors\n")
+    # an undeclared link is an error too, never skipped
+    (project.root / "media" / "sounds").unlink()
+    shutil.move(project.root / "sounds-outside", project.root / "media" / "sounds")
+    (project.root / "media" / "extra.png").symlink_to(outside)
+    assert project.run("check").stderr == (
+        "media/extra.png:1:1: error: 'extra.png' is a symbolic link: deckgen does not follow "
+        "links in the media folder; put the file itself there\n1 error\n")
 
 
 def test_the_example_project_builds(tmp_path: Path) -> None:

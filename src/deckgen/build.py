@@ -286,7 +286,7 @@ def _require_lock(path: Path, text: str, stamper: Stamper) -> None:
 
 def _refuse_overwriting_inputs(project: Project) -> None:
     output = project.output.resolve()
-    for folder in (project.cards_dir, project.seeds_dir):
+    for folder in (project.cards_dir, project.seeds_dir, project.media_dir):
         if output.is_relative_to(folder.resolve()):
             raise DeckgenError([Diagnostic(
                 Location(project.output), f"output must not be inside the {folder} folder"

@@ -72,9 +72,11 @@ _NONCHARACTERS = re.compile("[\ufdd3-\ufdd7]")
 _IMAGE = re.compile(f"{IMAGE_OPEN}([01])([^{IMAGE_OPEN}-{SOUND_CLOSE}]*){IMAGE_ALT}"
                     f"([^{IMAGE_OPEN}-{SOUND_CLOSE}]*){IMAGE_CLOSE}")
 _SOUND = re.compile(f"{SOUND_OPEN}([0-9a-f]{{{HASH_LENGTH}}}\\.[a-z0-9]+){SOUND_CLOSE}")
-# bytes a browser or an interpreter would act on: none belongs in a picture or a sound
-_ACTIVE = re.compile(rb"<\s*(?:script|html|body|iframe|object|embed|svg[\s>/]|\?php)"
-                     rb"|<!doctype|<\?xml-stylesheet|javascript:", re.I)
+# bytes a browser or an interpreter would act on (a tag of HTML, SVG or PHP): none belongs in a
+# picture or a sound. Every alternative starts with "<", so the search skips ahead to each "<"
+# (0.14 s for 80 MB; random bytes match one by chance about once in 2^40 bytes)
+_ACTIVE = re.compile(rb"<\s*(?:script|html|body|iframe|object|embed|svg[\s>/]|\?php|!doctype"
+                     rb"|\?xml-stylesheet)", re.I)
 
 TEXT_KEYS = ("question", "answer", "cloze", "extra", "caveat")
 
@@ -156,7 +158,12 @@ def load_media(folder: Path) -> Media:
                                        "the media manifest must be a regular file"))
     for path in _walk(folder, media.errors):
         relative = path.relative_to(folder).as_posix()
-        if relative != MANIFEST and relative not in media.declared:
+        if relative != MANIFEST and path.is_symlink():
+            if relative not in media.declared:  # (a declared one: at its entry)
+                media.errors.append(Diagnostic(Location(path), f"'{relative}' is a symbolic "
+                                               "link: deckgen does not follow links in the "
+                                               "media folder; put the file itself there"))
+        elif relative != MANIFEST and relative not in media.declared:
             media.errors.append(Diagnostic(
                 Location(path), f"media file '{relative}' is not declared in "
                 f"{_shown(folder, media.manifest)}; add it with its source, author and licence"))
@@ -180,9 +187,7 @@ def _walk(folder: Path, errors: list[Diagnostic]) -> list[Path]:
             continue
         for entry in entries:
             path = current / entry.name
-            if entry.is_symlink():
-                continue  # (a declared link is reported by _check_file; others below)
-            if entry.is_dir(follow_symlinks=False):
+            if entry.is_dir(follow_symlinks=False):  # (a link is never followed: a file here)
                 pending.append(path)
             else:
                 found.append(path)

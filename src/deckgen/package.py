@@ -160,8 +160,8 @@ class PackageWriter:
             names = sorted(self._media_used)
             _add(zf, "media", json.dumps({str(i): n for i, n in enumerate(names)}).encode()
                  if names else b"{}")
-            for i, name in enumerate(names):
-                _add(zf, str(i), self._media[name])
+            for i, name in enumerate(names):  # (already compressed: stored as they are)
+                _add(zf, str(i), self._media[name], compress=False)
         return package.stat().st_size
 
 
@@ -181,9 +181,9 @@ def _ids(timestamp: int) -> Iterator[int]:
         start += 1
 
 
-def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+def _add(zf: zipfile.ZipFile, name: str, data: bytes, *, compress: bool = True) -> None:
     info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
-    info.compress_type = zipfile.ZIP_DEFLATED
+    info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
     info.create_system = 3
     info.external_attr = 0o644 << 16
     zf.writestr(info, data, compresslevel=1)  # 6 is 11% smaller but takes 3.5 times as long
