@@ -467,3 +467,26 @@ def test_an_image_inside_a_cloze_deletion(project: Project, tmp_path: Path) -> N
     assert f'src="{image}"' not in card.question and "[a picture]" in card.question
     assert f'<img class="dg-media" src="{image}" alt="A red heart on white">' in card.answer
     assert card.answer.count("Image: <span") == 1  # one credit, however often it is shown
+
+
+def test_without_media_the_package_is_as_before(project: Project) -> None:
+    import zipfile
+
+    assert project.run("build").exit_code == 0
+    with zipfile.ZipFile(project.output) as zf:
+        assert zf.namelist() == ["collection.anki2", "media"]
+        assert zf.read("media") == b"{}"
+
+
+def test_the_media_folder_is_configurable_and_inside_the_project(project: Project) -> None:
+    media_project(project)
+    (project.root / "media").rename(project.root / "assets")
+    project.write("deckgen.yaml", project.root.joinpath("deckgen.yaml").read_text()
+                  + "media: assets\n")
+    result = project.run("build")
+    assert result.exit_code == 0, result.stderr
+    project.write("deckgen.yaml", project.root.joinpath("deckgen.yaml").read_text()
+                  .replace("media: assets", "media: ../assets"))
+    result = project.run("check")
+    assert result.stderr == ("deckgen.yaml:9:8: error: 'media' must be a path inside the "
+                             "project\n1 error\n")
