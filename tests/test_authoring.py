@@ -37,7 +37,8 @@ def test_card_files_name_their_schema_and_validate_against_it() -> None:
 
 def test_schema_command_writes_the_schemas(project: Project) -> None:
     result = project.run("schema", "-o", "s")
-    assert result.stdout == "s/card-file.schema.json\ns/seeds.schema.json\ns/project.schema.json\n"
+    assert result.stdout == ("s/card-file.schema.json\ns/seeds.schema.json\ns/project.schema.json\n"
+                             "s/media.schema.json\n")
     assert (project.root / "s" / "seeds.schema.json").read_text() == json_schemas()["seeds.schema.json"]
 
 

@@ -24,6 +24,7 @@ from .cards import (
 from .errors import DeckgenError, Diagnostic, Location
 from .lint import Front, card_findings, clear_caches, near_duplicate_findings
 from .lock import Stamper, describe_changes, lock_problems
+from .media import Media, load_media
 from .notes import NoteSpec, build_note, prepare_rendering
 from .notetypes import note_type_hashes
 from .output import Commit, Waiting, refuse_unless_regular
@@ -79,6 +80,7 @@ class _Job:
     notes: bool
     root_deck: str
     namespace: str
+    media: Media
 
 
 @dataclass
@@ -88,15 +90,16 @@ class _FileResult:
     notes: list[tuple[NoteSpec, CardRef]] = field(default_factory=list)
     fronts: list[Front] = field(default_factory=list)
     findings: list[Diagnostic] = field(default_factory=list)
+    media_used: list[str] = field(default_factory=list)
 
 
 def _check_file(job: _Job, path: Path) -> _FileResult:
     """Everything that can be done with one card file alone."""
-    loaded = load_file(path, job.seeds)
-    result = _FileResult(loaded.refs, loaded.errors)
+    loaded = load_file(path, job.seeds, job.media)
+    result = _FileResult(loaded.refs, loaded.errors, media_used=loaded.media_used)
     if job.notes:
         ref = {r.index: r for r in loaded.refs}  # (the same objects: each is sent back once)
-        result.notes = [(build_note(rc, job.root_deck, job.namespace), ref[rc.index])
+        result.notes = [(build_note(rc, job.root_deck, job.namespace, job.media), ref[rc.index])
                         for rc in loaded.cards]
     if job.lint:
         result.findings = [d for rc in loaded.cards for d in card_findings(rc)]
@@ -106,14 +109,14 @@ def _check_file(job: _Job, path: Path) -> _FileResult:
 
 
 def _check_files(project: Project, *, lint: bool, notes: bool,
-                 progress: Progress | None) -> Results[_FileResult]:
+                 progress: Progress | None, media: Media) -> Results[_FileResult]:
     """Start :func:`_check_file` on every card file (a file per core in big projects); the
     results come in order, each as soon as it is ready, so the caller can use them while the
     rest are checked."""
     seeds = load_seeds(project.seeds_dir)
     files = card_files(project.cards_dir)
     config = project.config
-    job = _Job(seeds, lint, notes, config.name, config.guid_namespace)
+    job = _Job(seeds, lint, notes, config.name, config.guid_namespace, media)
     workers = workers_for(files)
     if notes and workers > 1:
         prepare_rendering()  # once here, not in every worker
@@ -146,13 +149,19 @@ def check(
     fronts: list[Front] = []
     errors: list[Diagnostic] = []
     findings: list[Diagnostic] = []
-    with _check_files(project, lint=lint, notes=False, progress=progress) as results:
+    media = load_media(project.media_dir)
+    errors += media.errors
+    used: list[str] = []
+    with _check_files(project, lint=lint, notes=False, progress=progress,
+                      media=media) as results:
         errors += lock_problems(project)  # (read while the workers check the first files)
         for result in results:
             refs += result.refs
             fronts += result.fronts
             errors += result.errors
             findings += result.findings
+            used += result.media_used
+    findings += media.unused(used)
     errors += duplicate_ids(refs) + deck_collisions(file_decks(refs, project.config.name))
     if errors:
         raise DeckgenError(errors)
@@ -183,8 +192,10 @@ def build(
     _refuse_overwriting_inputs(project)
     if not locked:
         refuse_unless_regular(project.lock_path, "lock file")
+    media = load_media(project.media_dir)
     with Commit(project, write_lock=not locked, waiting=waiting) as output:
-        with _check_files(project, lint=False, notes=True, progress=progress) as results:
+        with _check_files(project, lint=False, notes=True, progress=progress,
+                          media=media) as results:
             # the lock is read while the workers check the first files
             # (a changed identity is refused unless new_identity, with the cards' errors)
             stamper = Stamper.for_project(project, note_type_hashes(),
@@ -192,8 +203,8 @@ def build(
                                           locked=locked, new_identity=new_identity)
             try:
                 with PackageWriter(_settings(project), stamper.model_mod,
-                                   output.scratch) as package:
-                    cards, decks = _add_notes(results, stamper, package)
+                                   output.scratch, media=media.data) as package:
+                    cards, decks = _add_notes(results, stamper, package, media.errors)
                     retired = stamper.retire()
                     for stamped in retired:
                         package.add(stamped)
@@ -225,11 +236,12 @@ def _writing_the_deck(project: Project) -> Iterator[None]:
 
 
 def _add_notes(results: Iterable[_FileResult], stamper: Stamper,
-               package: PackageWriter) -> tuple[int, set[str]]:
+               package: PackageWriter, media_errors: Iterable[Diagnostic] = ()
+               ) -> tuple[int, set[str]]:
     """Stamp each checked note and add it to the package, file by file as they come; raise
     every error found (the package is then never committed). The cards and decks added."""
     refs: list[CardRef] = []
-    errors: list[Diagnostic] = []
+    errors: list[Diagnostic] = list(media_errors)
     decks: set[str] = set()
     deck_refs: dict[str, CardRef] = {}  # each deck with its first card
     for result in results:
@@ -274,7 +286,7 @@ def _require_lock(path: Path, text: str, stamper: Stamper) -> None:
 
 def _refuse_overwriting_inputs(project: Project) -> None:
     output = project.output.resolve()
-    for folder in (project.cards_dir, project.seeds_dir):
+    for folder in (project.cards_dir, project.seeds_dir, project.media_dir):
         if output.is_relative_to(folder.resolve()):
             raise DeckgenError([Diagnostic(
                 Location(project.output), f"output must not be inside the {folder} folder"

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 from pydantic import ValidationError
@@ -21,6 +22,9 @@ from .render import PLACEHOLDERS
 from .schema import Card, CardFile, validate
 from .seeds import SeedText
 from .yamlsource import YamlDocument, file_kind, load_yaml, not_a_file, read_text
+
+if TYPE_CHECKING:
+    from .media import Media
 
 CARD_SUFFIXES = (".yaml", ".yml")  # matched whatever their case: X.YAML is a card file too
 
@@ -150,9 +154,10 @@ class LoadedFile:
     cards: list[ResolvedCard]  # the valid cards, resolved
     refs: list[CardRef]  # every card the schema accepted, valid or not (for duplicate ids)
     errors: list[Diagnostic]
+    media_used: list[str] = field(default_factory=list)  # declared media files its cards show
 
 
-def load_file(path: Path, seeds: dict[str, SeedText]) -> LoadedFile:
+def load_file(path: Path, seeds: dict[str, SeedText], media: Media | None = None) -> LoadedFile:
     """Load, validate and resolve the cards of one file, collecting every problem (checks
     across files, such as duplicate ids, are :func:`duplicate_ids`)."""
     try:
@@ -170,6 +175,13 @@ def load_file(path: Path, seeds: dict[str, SeedText]) -> LoadedFile:
     loaded = LoadedFile([], [], errors)
     for index, card in cards:
         loaded.refs.append(CardRef(card.id, path, index))
+        if media is not None:  # (every card the schema accepted, resolved or not)
+            from .media import check_card
+
+            problems, used = check_card(card, media)
+            errors += [Diagnostic(doc.at(("cards", index, key)), message)
+                       for key, message in problems]
+            loaded.media_used += used
         result = _resolve(doc, ("cards", index), card, seeds, errors)
         if result is not None:
             loaded.cards.append(ResolvedCard(card, deck, tags, *result, doc, index))
@@ -355,7 +367,8 @@ def text_problems(card: Card) -> list[tuple[str, str]]:
     card at all), an answer, or a cloze deletion (a blank with nothing behind it)."""
     problems = []
     if card.cloze is not None:
-        for d in clozes.parse(render.markdown_to_html(card.cloze, cloze=True)).deletions:
+        for d in clozes.parse(render.markdown_to_html(card.cloze, cloze=True,
+                                                      media=True)).deletions:
             if render.shows_nothing(d.text):
                 number = ",".join(map(str, d.ordinals))
                 problems.append(("cloze", f"cloze deletion c{number} {_EMPTY}: its card would "
@@ -363,7 +376,7 @@ def text_problems(card: Card) -> list[tuple[str, str]]:
     for key, text, result in (("question", card.question, "Anki would make no card of it"),
                               ("answer", card.answer, "the card would have no answer")):
         if text is not None and not render.surely_shows(text) and render.shows_nothing(
-                render.markdown_to_html(text)):
+                render.markdown_to_html(text, media=True)):  # (an image shows)
             problems.append((key, f"{key} {_EMPTY}: {result}"))
     return problems
 

@@ -23,6 +23,9 @@ from .build import check as check_deck
 from .coverage import percent, project_coverage, stats_table
 from .diff import DeckDiff, diff_revisions, render
 from .errors import DeckgenError, Diagnostic, Location, printable
+from .media import diff_text as media_diff
+from .media import project_media
+from .media import stats_text as media_stats
 from .project import load_project
 from .schema import json_schemas
 
@@ -216,6 +219,9 @@ def diff(base: str, head: str | None, fmt: str) -> None:
     cards_dir = project.cards_dir.relative_to(project.root).as_posix()
     result = diff_revisions(project.root, cards_dir, base, head)
     click.echo(render(_shown(result), markdown=fmt == "markdown"), nl=False)
+    media = media_diff(project.root, project.media_dir.relative_to(project.root).as_posix(),
+                       base, head, markdown=fmt == "markdown")
+    click.echo(media, nl=False)
 
 
 def _shown(diff: DeckDiff) -> DeckDiff:
@@ -263,8 +269,9 @@ def preview(cards: Path | None, seeds: Path | None, output: Path) -> None:
 def stats(cards: Path | None, seeds: Path | None) -> None:
     """Print each seed's cards, paragraphs cited and evidence levels."""
     project = load_project(Path("."), cards=cards, seeds=seeds)
-    _, cov = project_coverage(project)
+    cards_, cov = project_coverage(project)
     click.echo(stats_table(cov), nl=False)
+    click.echo(media_stats(project_media(project.media_dir, cards_), cards_), nl=False)
 
 
 def _size(size: int) -> str:

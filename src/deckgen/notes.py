@@ -6,12 +6,17 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
 from .cards import ResolvedCard
 from .evidence import BY_ID
 from .notetypes import BASIC_FIELDS, CLOZE_FIELDS
 from .render import escape, finalise, is_http_url, markdown_to_html
 from .seeds import SeedText
+
+if TYPE_CHECKING:
+    from .media import Media, MediaFile
+    from .schema import Card
 
 
 @dataclass(frozen=True)
@@ -28,10 +33,15 @@ class NoteSpec:
     tags: tuple[str, ...]
     deck: str
     content_hash: str = field(init=False, compare=False)
+    media: tuple[str, ...] = ()  # the names in the package of the checked files it shows
 
     def __post_init__(self) -> None:
         fields = tuple(finalise(value, cloze=i == 0 and self.kind == "cloze")
                        for i, value in enumerate(self.fields))
+        if self.media:  # Anki's sound tags, only now: finalise neutralises any typed one
+            from .media import sound_tags
+
+            fields = tuple(sound_tags(value, self.media) for value in fields)
         object.__setattr__(self, "fields", fields)
         # a hash of everything a learner sees; a new hash means a new ``mod``. (Its input is
         # fixed forever: a different one would give every card a new ``mod`` at once.)
@@ -90,7 +100,8 @@ def evidence_html(level_id: str) -> str:
             f"{escape(level.label)}</span>")
 
 
-def build_note(rc: ResolvedCard, root_deck: str, namespace: str) -> NoteSpec:
+def build_note(rc: ResolvedCard, root_deck: str, namespace: str,
+               media: Media | None = None) -> NoteSpec:
     card = rc.card
     level = BY_ID[card.evidence]
     shared = {
@@ -111,6 +122,7 @@ def build_note(rc: ResolvedCard, root_deck: str, namespace: str) -> NoteSpec:
         kind, names = "basic", BASIC_FIELDS
         shared["Question"] = markdown_to_html(card.question)
         shared["Answer"] = markdown_to_html(card.answer)
+    shown = _with_media(card, shared, media) if media is not None else ()
     tags = dict.fromkeys([*rc.file_tags, *card.tags, f"seed::{rc.seed.seed.id}",
                           f"evidence::{card.evidence}"])
     fields = tuple(shared[name] for name in names)  # (finalised by NoteSpec)
@@ -121,4 +133,27 @@ def build_note(rc: ResolvedCard, root_deck: str, namespace: str) -> NoteSpec:
         fields=fields,
         tags=tuple(tags),
         deck=deck_name(root_deck, rc.deck),
+        media=tuple(dict.fromkeys(f.name for f in shown)),
     )
+
+
+_MEDIA_FIELDS = {"question": "Question", "answer": "Answer", "cloze": "Text", "extra": "Extra",
+                 "caveat": "Caveat"}
+
+
+def _with_media(card: Card, shared: dict[str, str], media: Media) -> tuple[MediaFile, ...]:
+    """Render again, with their images and audio, the texts that show media; their credits go
+    under the source. The files shown, in order."""
+    from .media import credits_html, field_html
+
+    shown: list[MediaFile] = []
+    for key, name in _MEDIA_FIELDS.items():
+        text = getattr(card, key)
+        if text is None or "![" not in text:
+            continue
+        value, files = field_html(markdown_to_html(text, cloze=key == "cloze", media=True), media)
+        shared[name] = value
+        shown += files
+    if shown:
+        shared["Source"] += credits_html(shown)
+    return tuple(shown)

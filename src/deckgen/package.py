@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import sqlite3
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,8 @@ class PackageWriter:
 
     BATCH = 2000
 
-    def __init__(self, settings: DeckSettings, model_mod: int, scratch: Path) -> None:
+    def __init__(self, settings: DeckSettings, model_mod: int, scratch: Path,
+                 media: Mapping[str, bytes] | None = None) -> None:
         import genanki  # only needed to write a deck: kept out of ``deckgen check``'s start-up
 
         self.settings, self.model_mod = settings, model_mod
@@ -95,6 +97,8 @@ class PackageWriter:
         self._note_rows: list[tuple[Any, ...]] = []
         self._card_rows: list[tuple[Any, ...]] = []
         self._db_path = scratch
+        self._media = media or {}  # the checked files, by name in the package
+        self._media_used: set[str] = set()  # those the notes added show
         with _sqlite_errors():
             # a scratch file, zipped once complete: no journal, no waiting for the disk, and no
             # file locks (only this build uses it; some network file systems refuse them)
@@ -117,6 +121,7 @@ class PackageWriter:
                                                           spec.deck)
         if model.model_id not in deck.models:
             deck.add_model(model)  # (a deck's note types are written with it)
+        self._media_used.update(spec.media)
         note_id = next(self._ids)
         self._note_rows.append((note_id, spec.guid, model.model_id, stamped.mod, -1,
                                 " " + " ".join(spec.tags) + " ", "\x1f".join(spec.fields),
@@ -151,7 +156,12 @@ class PackageWriter:
         self._conn.close()
         with zipfile.ZipFile(package, "w") as zf:
             _add(zf, "collection.anki2", self._db_path.read_bytes())
-            _add(zf, "media", b"{}")
+            # each file the notes show, named by its content hash, in a fixed order
+            names = sorted(self._media_used)
+            _add(zf, "media", json.dumps({str(i): n for i, n in enumerate(names)}).encode()
+                 if names else b"{}")
+            for i, name in enumerate(names):  # (already compressed: stored as they are)
+                _add(zf, str(i), self._media[name], compress=False)
         return package.stat().st_size
 
 
@@ -171,9 +181,9 @@ def _ids(timestamp: int) -> Iterator[int]:
         start += 1
 
 
-def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+def _add(zf: zipfile.ZipFile, name: str, data: bytes, *, compress: bool = True) -> None:
     info = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
-    info.compress_type = zipfile.ZIP_DEFLATED
+    info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
     info.create_system = 3
     info.external_attr = 0o644 << 16
     zf.writestr(info, data, compresslevel=1)  # 6 is 11% smaller but takes 3.5 times as long

@@ -29,6 +29,7 @@ from .cards import ResolvedCard
 from .coverage import Coverage, SeedCoverage, Span, percent, project_coverage
 from .errors import DeckgenError, Diagnostic, Location
 from .evidence import BY_ID, LEVEL_IDS
+from .media import Media, preview_html, project_media
 from .notes import NoteSpec, build_note, evidence_html
 from .notetypes import CSS
 from .project import Project
@@ -52,6 +53,7 @@ class Cards:
 
     cards: list[ResolvedCard]
     notes: list[NoteSpec]
+    media: Media | None = None
 
 
 def project_cards(project: Project) -> tuple[Cards, Coverage]:
@@ -59,7 +61,9 @@ def project_cards(project: Project) -> tuple[Cards, Coverage]:
     every seed."""
     cards, cov = project_coverage(project)
     config = project.config
-    return Cards(cards, [build_note(rc, config.name, config.guid_namespace) for rc in cards]), cov
+    media = project_media(project.media_dir, cards)  # (raises on a media error)
+    return Cards(cards, [build_note(rc, config.name, config.guid_namespace, media)
+                         for rc in cards], media), cov
 
 
 def write_preview(project: Project, output_dir: Path) -> PreviewResult:
@@ -67,7 +71,9 @@ def write_preview(project: Project, output_dir: Path) -> PreviewResult:
     there; the folder appears only once complete."""
     result, cov = project_cards(project)
     pages = site(project.config.name, project.config.description, result, cov)
-    _write_site(project, pages, output_dir)
+    shown = sorted({name for note in result.notes for name in note.media})
+    files = {f"media/{name}": result.media.data[name] for name in shown} if result.media else {}
+    _write_site(project, pages, output_dir, files)
     return PreviewResult(
         cards=len(result.cards),
         decks=len({n.deck for n in result.notes}),
@@ -91,7 +97,8 @@ def site(name: str, description: str, result: Cards, cov: Coverage) -> dict[str,
 # ----------------------------------------------------------------------------- writing
 
 
-def _write_site(project: Project, pages: dict[str, str], output_dir: Path) -> None:
+def _write_site(project: Project, pages: dict[str, str], output_dir: Path,
+                files: dict[str, bytes] | None = None) -> None:
     target = output_dir.resolve()
     for folder in (project.cards_dir, project.seeds_dir):
         folder = folder.resolve()
@@ -113,6 +120,10 @@ def _write_site(project: Project, pages: dict[str, str], output_dir: Path) -> No
             path = work / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8", newline="\n")
+        for relative, data in sorted((files or {}).items()):  # the images and audio shown
+            path = work / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
         for folder in (work, *(p for p in work.rglob("*") if p.is_dir())):
             os.chmod(folder, 0o755)
         if output_dir.exists():
@@ -332,7 +343,8 @@ def _page(title: str, body: str, *, up: str, current: str, script: str = "") -> 
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"{GENERATOR}\n"
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
+        "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data: 'self' file:; "
+        "media-src 'self' file:\">\n"
         f"<title>{_e(title)}</title>\n"
         f'<style id="card-css">\n{CSS}</style>\n'
         f"<style>\n{PAGE_CSS}</style>\n"
@@ -433,9 +445,9 @@ def _card_article(rc: ResolvedCard, note: NoteSpec, cov: Coverage) -> tuple[str,
         sides.append(
             f'<div class="pv-sides">'
             f'<section class="pv-side" aria-label="{name}Front"><h4 class="pv-side-label">{name}Front</h4>'
-            f'<div class="{css_class}">{rcard.question}</div></section>'
+            f'<div class="{css_class}">{preview_html(rcard.question)}</div></section>'
             f'<section class="pv-side" aria-label="{name}Back"><h4 class="pv-side-label">{name}Back</h4>'
-            f'<div class="{css_class}">{rcard.answer}</div></section></div>\n'
+            f'<div class="{css_class}">{preview_html(rcard.answer)}</div></section></div>\n'
         )
     cites = []
     for number, passage in enumerate(rc.passages, start=1):

@@ -25,6 +25,10 @@ class Project:
         return self.root / "deckgen.lock"
 
     @property
+    def media_dir(self) -> Path:
+        return self.root / self.config.media
+
+    @property
     def identity(self) -> LockIdentity:
         """What learners' Anki knows the deck by, as ``deckgen.lock`` records it."""
         config = self.config
@@ -53,7 +57,7 @@ def load_project(
     config, errors = validate(doc, ProjectFile)
     if config is None:
         raise DeckgenError(errors)
-    for key in ("cards", "seeds", "output"):
+    for key in ("cards", "seeds", "output", "media"):
         value = Path(getattr(config, key))
         if value.is_absolute() or not (root / value).resolve().is_relative_to(root.resolve()):
             errors.append(Diagnostic(doc.at((key,)), f"'{key}' must be a path inside the project"))

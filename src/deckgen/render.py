@@ -45,16 +45,38 @@ from . import cloze as clozes
 if TYPE_CHECKING:
     import nh3
     from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 
 @cache
-def _markdown() -> MarkdownIt:
-    """The Markdown renderer (imported on first use: plain text never needs it)."""
+def _markdown(media: bool = False) -> MarkdownIt:
+    """The Markdown renderer (imported on first use: plain text never needs it); with
+    ``media``, images become placeholders for :mod:`deckgen.media` (see :func:`_image`)."""
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable("strikethrough")
+    if media:
+        md.add_render_rule("image", _image)
     return md
+
+
+# an image, as Markdown renders it with ``media=True``: in a link (1) or not (0), its src and
+# its alt text, both escaped, between noncharacters (text to the sanitiser, which never lets an
+# ``<img>`` through; deckgen.media puts in the <img> of a checked file)
+IMAGE_OPEN, IMAGE_ALT, IMAGE_CLOSE = "\ufdd3", "\ufdd4", "\ufdd5"
+
+
+def _image(renderer: object, tokens: list[Token], idx: int, options: object,
+           env: object) -> str:
+    token = tokens[idx]
+    depth = 0
+    for t in tokens[:idx]:
+        depth += (t.type == "link_open") - (t.type == "link_close")
+    alt = renderer.renderInlineAsText(token.children or [], options, env)  # type: ignore[attr-defined]
+    src = str(token.attrGet("src") or "")
+    return (IMAGE_OPEN + ("1" if depth > 0 else "0") + escape(src) + IMAGE_ALT + escape(alt)
+            + IMAGE_CLOSE)
 
 ALLOWED_TAGS = {
     "a", "b", "blockquote", "br", "code", "del", "em", "i", "li", "ol", "p", "pre", "s",
@@ -121,24 +143,25 @@ class ClozeMarkupError(ValueError):
 
 
 @lru_cache(maxsize=4096)  # (checked, then rendered into the note: the same text twice)
-def markdown_to_html(text: str, *, cloze: bool = False) -> str:
+def markdown_to_html(text: str, *, cloze: bool = False, media: bool = False) -> str:
     """One field's Markdown as sanitised, finalised HTML; a lone paragraph loses its ``<p>``.
 
     With ``cloze=True`` the deletions written in ``text`` stay deletions (and nothing else
     becomes one); raises :class:`ClozeMarkupError` when Markdown would move a mark (check
-    first with :func:`cloze_markup_problem`)."""
+    first with :func:`cloze_markup_problem`). With ``media=True`` images become placeholders
+    for :func:`deckgen.media.field_html` (without, they are dropped)."""
     if cloze:
-        return finalise(cloze_html(text.strip()), cloze=True)
-    return finalise(_render(text.strip()))
+        return finalise(cloze_html(text.strip(), media), cloze=True)
+    return finalise(_render(text.strip(), media))
 
 
 @lru_cache(maxsize=4096)  # the same caveat or extra text often recurs across a deck
-def _render(text: str) -> str:
+def _render(text: str, media: bool = False) -> str:
     if not _MARKDOWN_SYNTAX.search(text):
         return html.escape(text, quote=False).replace('"', "&quot;")
     if not _BLOCK_SYNTAX.match(text):  # one line that can only be a paragraph
-        return sanitise(_markdown().renderInline(text))
-    rendered = _markdown().render(text).strip()
+        return sanitise(_markdown(media).renderInline(text))
+    rendered = _markdown(media).render(text).strip()
     if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
         rendered = rendered[3:-4]
     return sanitise(rendered)
@@ -171,7 +194,7 @@ def cloze_markup_problem(text: str) -> str | None:
 
 
 @lru_cache(maxsize=1024)
-def cloze_html(text: str) -> str:
+def cloze_html(text: str, media: bool = False) -> str:
     """A cloze text rendered and sanitised with exactly its own deletions' marks (not yet
     finalised). The marks are replaced by placeholders while Markdown renders, then put back;
     braces and ``::`` that Markdown produces (``&#123;``, ``\\{``) become references."""
@@ -189,7 +212,7 @@ def cloze_html(text: str) -> str:
         parts += [PLACEHOLDERS.sub("", text[pos:start]), placeholder]
         pos = end
     parts.append(PLACEHOLDERS.sub("", text[pos:]))
-    rendered = _render("".join(parts))
+    rendered = _render("".join(parts), media)
     wanted = "".join(placeholder for _, _, placeholder, _ in marks)
     in_tag = "<" in rendered and any(  # in an attribute
         t.group(1) is None and PLACEHOLDERS.search(t.group()) for t in _HTML_TOKEN.finditer(rendered))

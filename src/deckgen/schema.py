@@ -281,6 +281,21 @@ class SeedManifest(_Strict):
     seeds: list[Seed]
 
 
+class MediaEntry(_Strict):
+    """One image or audio file of the media folder, with its credit."""
+
+    file: Text = Field(description="The file's path in the media folder, as cards name it.")
+    source: Text = Field(description="Where it comes from: a URL, or a sentence.")
+    author: Text = Field(description="Who made it.")
+    licence: Text = Field(description="Its licence, e.g. CC BY 4.0.")
+
+
+class MediaManifest(_Strict):
+    """media/media.yaml."""
+
+    media: list[MediaEntry]
+
+
 class NoteTypeIds(_Strict):
     basic: AnkiId
     cloze: AnkiId = Field(description="Not the basic note type's id.")
@@ -306,6 +321,7 @@ class ProjectFile(_Strict):
     cards: Text = "cards"
     seeds: Text = "seeds"
     output: Text = "build/deck.apkg"
+    media: Text = Field("media", description="The folder of images and audio, with media.yaml.")
 
     @model_validator(mode="before")
     @classmethod
@@ -379,6 +395,7 @@ SCHEMA_FILES: dict[str, type[BaseModel]] = {
     "card-file.schema.json": CardFile,
     "seeds.schema.json": SeedManifest,
     "project.schema.json": ProjectFile,
+    "media.schema.json": MediaManifest,
 }
 
 
