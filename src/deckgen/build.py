@@ -21,6 +21,7 @@ from .cards import (
     load_cards,
     load_file,
 )
+from .deckpage import description_html
 from .errors import DeckgenError, Diagnostic, Location
 from .lint import Front, card_findings, clear_caches, near_duplicate_findings
 from .lock import Stamper, describe_changes, lock_problems
@@ -30,7 +31,6 @@ from .output import Commit, Waiting, refuse_unless_regular
 from .package import DeckSettings, PackageError, PackageWriter
 from .parallel import FileJob, Results, workers_for
 from .project import Project
-from .render import markdown_to_html
 from .seeds import SeedText, load_seeds
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
@@ -79,6 +79,7 @@ class _Job:
     notes: bool
     root_deck: str
     namespace: str
+    repository: str | None = None
 
 
 @dataclass
@@ -96,7 +97,8 @@ def _check_file(job: _Job, path: Path) -> _FileResult:
     result = _FileResult(loaded.refs, loaded.errors)
     if job.notes:
         ref = {r.index: r for r in loaded.refs}  # (the same objects: each is sent back once)
-        result.notes = [(build_note(rc, job.root_deck, job.namespace), ref[rc.index])
+        result.notes = [(build_note(rc, job.root_deck, job.namespace,
+                                    repository=job.repository), ref[rc.index])
                         for rc in loaded.cards]
     if job.lint:
         result.findings = [d for rc in loaded.cards for d in card_findings(rc)]
@@ -113,7 +115,7 @@ def _check_files(project: Project, *, lint: bool, notes: bool,
     seeds = load_seeds(project.seeds_dir)
     files = card_files(project.cards_dir)
     config = project.config
-    job = _Job(seeds, lint, notes, config.name, config.guid_namespace)
+    job = _Job(seeds, lint, notes, config.name, config.guid_namespace, config.repository)
     workers = workers_for(files)
     if notes and workers > 1:
         prepare_rendering()  # once here, not in every worker
@@ -195,6 +197,9 @@ def build(
                                    output.scratch) as package:
                     cards, decks = _add_notes(results, stamper, package)
                     retired = stamper.retire()
+                    reason_problems = stamper.reason_problems(project.where)
+                    if reason_problems:
+                        raise DeckgenError(reason_problems)
                     for stamped in retired:
                         package.add(stamped)
                     lock_text = stamper.lock.dumps()
@@ -251,7 +256,7 @@ def _settings(project: Project) -> DeckSettings:
     config = project.config
     return DeckSettings(
         name=config.name,
-        description=markdown_to_html(config.description),
+        description=description_html(config),
         deck_id=config.deck_id,
         basic_model_id=config.note_type_ids.basic,
         cloze_model_id=config.note_type_ids.cloze,
