@@ -370,12 +370,13 @@ def test_a_default_reason_and_a_changed_reason(project: Project, tmp_path: Path)
 def test_retired_reasons_name_retired_cards_only(project: Project) -> None:
     assert project.run("build").exit_code == 0
     project.write("deckgen.yaml", PROJECT_YAML + "retired:\n  do-no-harm: Gone.\n  never-was: X.\n")
-    result = project.run("build")
-    assert result.exit_code == 1
-    assert ("deckgen.yaml:10:15: error: card 'do-no-harm' is listed in 'retired' but is still "
-            "in the card files: remove it from its file, or from 'retired'") in result.output
-    assert ("deckgen.yaml:11:14: error: card 'never-was' is listed in 'retired' but the deck "
-            "never shipped it (it is not in deckgen.lock)") in result.output
+    for command in ("build", "check"):
+        result = project.run(command)
+        assert result.exit_code == 1
+        assert ("deckgen.yaml:10:15: error: card 'do-no-harm' is listed in 'retired' but is still "
+                "in the card files: remove it from its file, or from 'retired'") in result.output
+        assert ("deckgen.yaml:11:14: error: card 'never-was' is listed in 'retired' but the "
+                "deck never shipped it (it is not in deckgen.lock)") in result.output
 
 
 def test_a_newcomer_still_has_no_retired_card_after_a_note_type_update(

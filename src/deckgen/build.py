@@ -24,7 +24,7 @@ from .cards import (
 from .deckpage import description_html
 from .errors import DeckgenError, Diagnostic, Location
 from .lint import Front, card_findings, clear_caches, near_duplicate_findings
-from .lock import Stamper, describe_changes, lock_problems
+from .lock import Stamper, describe_changes, lock_problems, retired_problems
 from .notes import NoteSpec, build_note, prepare_rendering
 from .notetypes import note_type_hashes
 from .output import Commit, Waiting, refuse_unless_regular
@@ -155,6 +155,7 @@ def check(
             fronts += result.fronts
             errors += result.errors
             findings += result.findings
+    errors += retired_problems(project, {ref.id for ref in refs})
     errors += duplicate_ids(refs) + deck_collisions(file_decks(refs, project.config.name))
     if errors:
         raise DeckgenError(errors)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -353,6 +353,20 @@ def lock_problems(project: Project) -> list[Diagnostic]:
             + conflict_problem(lock))
 
 
+def retired_problems(project: Project, live: Container[str]) -> list[Diagnostic]:
+    """For ``deckgen check``: what ``deckgen build`` would refuse in deckgen.yaml's ``retired``,
+    given the ids of the cards in the card files (a lock that cannot be read: see
+    :func:`lock_problems`)."""
+    if not project.config.retired:
+        return []
+    try:
+        lock = read_lock(project.lock_path)
+    except DeckgenError:
+        return []
+    return retired_reason_problems(project.config.retired, live,
+                                   lock.cards.keys() | lock.retired.keys(), project.where)
+
+
 class JsonDocument(YamlDocument):
     """A JSON file's data with the position of every key and value, found when first asked
     for by scanning the text as JSON: exact for any text ``json.loads`` accepts (libyaml, which
@@ -536,19 +550,26 @@ class Stamper:
         return stamped
 
     def reason_problems(self, where: Callable[[tuple[str, ...]], Location]) -> list[Diagnostic]:
-        """A located error for each card deckgen.yaml's ``retired`` names that is still in the
-        card files, or that the deck never shipped (once every note is stamped and retired)."""
-        problems = []
-        for card_id in self.reasons:
-            if card_id in self.lock.cards:
-                problems.append(Diagnostic(where(("retired", card_id)), f"card '{card_id}' is "
-                                           "listed in 'retired' but is still in the card files: "
-                                           "remove it from its file, or from 'retired'"))
-            elif card_id not in self.lock.retired:
-                problems.append(Diagnostic(where(("retired", card_id)), f"card '{card_id}' is "
-                                           "listed in 'retired' but the deck never shipped it "
-                                           "(it is not in deckgen.lock)"))
-        return problems
+        """:func:`retired_reason_problems`, once every note is stamped and retired."""
+        return retired_reason_problems(self.reasons, self.lock.cards, self.lock.retired, where)
+
+
+def retired_reason_problems(reasons: Iterable[str], live: Container[str],
+                            shipped: Container[str],
+                            where: Callable[[tuple[str, ...]], Location]) -> list[Diagnostic]:
+    """A located error for each card deckgen.yaml's ``retired`` names that is still in the
+    card files (``live``), or that the deck never shipped (not ``live`` nor ``shipped``)."""
+    problems = []
+    for card_id in reasons:
+        if card_id in live:
+            problems.append(Diagnostic(where(("retired", card_id)), f"card '{card_id}' is "
+                                       "listed in 'retired' but is still in the card files: "
+                                       "remove it from its file, or from 'retired'"))
+        elif card_id not in shipped:
+            problems.append(Diagnostic(where(("retired", card_id)), f"card '{card_id}' is "
+                                       "listed in 'retired' but the deck never shipped it "
+                                       "(it is not in deckgen.lock)"))
+    return problems
 
 
 def retired_notice(reason: str) -> str:
