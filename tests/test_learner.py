@@ -453,7 +453,7 @@ def upgraded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
     new = copy_of_repository_deck(tmp / "new")
     shutil.copy2(old / "deckgen.lock", new / "deckgen.lock")
     with (new / "deckgen.yaml").open("a", encoding="utf-8") as f:
-        f.write(f"repository: {REPOSITORY}\nrelease: test release\n")
+        f.write(f"repository: {REPOSITORY}\n")
     import deckgen
 
     project = deckgen.load_project(new)
@@ -528,3 +528,11 @@ def test_screenshots_of_cards_as_anki_renders_them(upgraded: dict[str, Any]) -> 
         assert browser.problems() == []
     finally:
         browser.close()
+
+
+def test_the_preview_shows_the_cards_passage_link_next_to_its_own(project: Project) -> None:
+    assert project.run("preview").exit_code == 0
+    index = (project.root / "build" / "preview" / "index.html").read_text(encoding="utf-8")
+    link = passage_url("https://example.org/tiny", "Overstimulation is not objectively provable "
+                       "— the author says so himself.")
+    assert (f'line 10</a> (<a class="pv-live" href="{link}">on the page</a>)') in index
