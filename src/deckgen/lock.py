@@ -546,7 +546,7 @@ class Stamper:
             self._check_mod(mod, ("cards", card_id))
             self.lock.retired[card_id] = LockEntry(mod, entry.kind, entry.front, entry.deck,
                                                    spec.content_hash, reason)
-            stamped.append(StampedNote(spec, mod, suspended=True, without_cards=True))
+            stamped.append(StampedNote(spec, mod, without_cards=True))
         return stamped
 
     def reason_problems(self, where: Callable[[tuple[str, ...]], Location]) -> list[Diagnostic]:
