@@ -82,7 +82,7 @@ def test_a_release_updates_in_place_and_keeps_history_and_local_edits(
     assert note_by_card_id(col, "overstimulation-third")["Answer"] == "When overstimulation occurs."
     retired = note_by_card_id(col, "excessive-pressure")
     assert "deckgen::retired" in retired.tags
-    assert "retired" in retired["Notice"]
+    assert "Withdrawn" in retired["Notice"]
     assert retired["Question"].startswith("According to the tiny seed, what is the second")
 
     guids = col.db.list("select guid from notes")
@@ -91,11 +91,12 @@ def test_a_release_updates_in_place_and_keeps_history_and_local_edits(
     (retired_card,) = retired.card_ids()
     assert col.decks.name(col.get_card(retired_card).did) == "Test deck::Safety"
 
-    # a learner new to the deck finds the retired card apart, in its own subdeck
+    # a learner new to the deck gets the retired note without a card, and no Retired subdeck
     fresh = open_collection(tmp_path / "newcomer")
     import_apkg(fresh, project.output)
-    (retired_card,) = fresh.find_cards("tag:deckgen::retired")
-    assert fresh.decks.name(fresh.get_card(retired_card).did) == "Test deck::Retired"
+    assert fresh.find_cards("tag:deckgen::retired") == []
+    assert len(fresh.find_notes("tag:deckgen::retired")) == 1
+    assert fresh.decks.by_name("Test deck::Retired") is None
 
 
 def test_same_sources_and_lock_give_the_same_bytes(project: Project, tmp_path: Path) -> None:

@@ -21,9 +21,10 @@ from .cards import (
     load_cards,
     load_file,
 )
+from .deckpage import description_html
 from .errors import DeckgenError, Diagnostic, Location
 from .lint import Front, card_findings, clear_caches, near_duplicate_findings
-from .lock import Stamper, describe_changes, lock_problems
+from .lock import Stamper, describe_changes, lock_problems, retired_problems
 from .media import Media, load_media
 from .notes import NoteSpec, build_note, prepare_rendering
 from .notetypes import note_type_hashes
@@ -31,7 +32,6 @@ from .output import Commit, Waiting, refuse_unless_regular
 from .package import DeckSettings, PackageError, PackageWriter
 from .parallel import FileJob, Results, workers_for
 from .project import Project
-from .render import markdown_to_html
 from .seeds import SeedText, load_seeds
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
@@ -81,6 +81,7 @@ class _Job:
     root_deck: str
     namespace: str
     media: Media
+    repository: str | None = None
 
 
 @dataclass
@@ -99,7 +100,8 @@ def _check_file(job: _Job, path: Path) -> _FileResult:
     result = _FileResult(loaded.refs, loaded.errors, media_used=loaded.media_used)
     if job.notes:
         ref = {r.index: r for r in loaded.refs}  # (the same objects: each is sent back once)
-        result.notes = [(build_note(rc, job.root_deck, job.namespace, job.media), ref[rc.index])
+        result.notes = [(build_note(rc, job.root_deck, job.namespace, job.media,
+                                    repository=job.repository), ref[rc.index])
                         for rc in loaded.cards]
     if job.lint:
         result.findings = [d for rc in loaded.cards for d in card_findings(rc)]
@@ -116,7 +118,8 @@ def _check_files(project: Project, *, lint: bool, notes: bool,
     seeds = load_seeds(project.seeds_dir)
     files = card_files(project.cards_dir)
     config = project.config
-    job = _Job(seeds, lint, notes, config.name, config.guid_namespace, media)
+    job = _Job(seeds, lint, notes, config.name, config.guid_namespace, media,
+               config.repository)
     workers = workers_for(files)
     if notes and workers > 1:
         prepare_rendering()  # once here, not in every worker
@@ -162,6 +165,7 @@ def check(
             findings += result.findings
             used += result.media_used
     findings += media.unused(used)
+    errors += retired_problems(project, {ref.id for ref in refs})
     errors += duplicate_ids(refs) + deck_collisions(file_decks(refs, project.config.name))
     if errors:
         raise DeckgenError(errors)
@@ -206,6 +210,9 @@ def build(
                                    output.scratch, media=media.data) as package:
                     cards, decks = _add_notes(results, stamper, package, media.errors)
                     retired = stamper.retire()
+                    reason_problems = stamper.reason_problems(project.where)
+                    if reason_problems:
+                        raise DeckgenError(reason_problems)
                     for stamped in retired:
                         package.add(stamped)
                     lock_text = stamper.lock.dumps()
@@ -263,7 +270,7 @@ def _settings(project: Project) -> DeckSettings:
     config = project.config
     return DeckSettings(
         name=config.name,
-        description=markdown_to_html(config.description),
+        description=description_html(config),
         deck_id=config.deck_id,
         basic_model_id=config.note_type_ids.basic,
         cloze_model_id=config.note_type_ids.cloze,

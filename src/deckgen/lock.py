@@ -4,7 +4,9 @@ Anki updates an imported note only when its ``mod`` is newer than the learner's 
 card's ``mod`` stays fixed while its content is unchanged (a learner's own edit survives the
 next release) and moves strictly forward when it changes (the edit reaches everyone, even two
 builds within one second). Cards that leave the source are remembered as retired: they ship
-again, suspended and tagged ``deckgen::retired``, and their ids are never given to another card.
+again as notes without cards, tagged ``deckgen::retired`` and saying on their front why they
+were withdrawn (a learner who has the card sees that; a newcomer gets no card), and their ids
+are never given to another card.
 
 The lock also records the project's identity (deck name, deck and note-type ids, guid
 namespace), which learners' Anki knows the deck by: a change of it is refused unless asked for.
@@ -18,7 +20,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,11 +38,7 @@ if TYPE_CHECKING:
 
 LOCK_VERSION = 1
 RETIRED_TAG = "deckgen::retired"
-RETIRED_NOTICE = (
-    "This card was retired: it is no longer part of the deck's source material. "
-    "Find such cards with the search <code>tag:deckgen::retired</code>, then suspend or "
-    "delete them."
-)
+DEFAULT_RETIRED_REASON = "Its authors removed it from the deck."
 NEW_IDENTITY_HINT = "put it back, or run 'deckgen build --new-identity' if that is what you mean"
 
 
@@ -53,10 +51,11 @@ class LockEntry:
     front: str = ""
     deck: str = ""
     hash: str = ""
+    reason: str = ""  # (retired cards: the reason the author gave, if any)
 
     def to_json(self) -> dict[str, Any]:
         data = {"hash": self.hash, "mod": self.mod, "kind": self.kind, "deck": self.deck,
-                "front": self.front}
+                "front": self.front, "reason": self.reason}
         return {key: value for key, value in data.items() if value != ""}
 
     def to_line(self) -> str:
@@ -65,7 +64,8 @@ class LockEntry:
         parts = [f'"hash": {_text(self.hash)}'] if self.hash else []
         parts.append(f'"mod": {int(self.mod)}')
         parts += [f'"{key}": {_text(value)}' for key, value in
-                  (("kind", self.kind), ("deck", self.deck), ("front", self.front)) if value]
+                  (("kind", self.kind), ("deck", self.deck), ("front", self.front),
+                   ("reason", self.reason)) if value]
         return "{" + ", ".join(parts) + "}"
 
 
@@ -159,7 +159,8 @@ def _parse(path: Path, text: str, side: str | None = None) -> Lock:
 
     return Lock({key: LockEntry(e.mod, e.kind, e.front, e.deck, e.hash)
                  for key, e in model.cards.items()},
-                {key: LockEntry(e.mod, e.kind, e.front, e.deck) for key, e in model.retired.items()},
+                {key: LockEntry(e.mod, e.kind, e.front, e.deck, e.hash or "", e.reason or "")
+                 for key, e in model.retired.items()},
                 {key: LockEntry(e.mod, hash=e.hash) for key, e in model.note_types.items()},
                 model.identity, doc=doc)
 
@@ -352,6 +353,20 @@ def lock_problems(project: Project) -> list[Diagnostic]:
             + conflict_problem(lock))
 
 
+def retired_problems(project: Project, live: Container[str]) -> list[Diagnostic]:
+    """For ``deckgen check``: what ``deckgen build`` would refuse in deckgen.yaml's ``retired``,
+    given the ids of the cards in the card files (a lock that cannot be read: see
+    :func:`lock_problems`)."""
+    if not project.config.retired:
+        return []
+    try:
+        lock = read_lock(project.lock_path)
+    except DeckgenError:
+        return []
+    return retired_reason_problems(project.config.retired, live,
+                                   lock.cards.keys() | lock.retired.keys(), project.where)
+
+
 class JsonDocument(YamlDocument):
     """A JSON file's data with the position of every key and value, found when first asked
     for by scanning the text as JSON: exact for any text ``json.loads`` accepts (libyaml, which
@@ -450,8 +465,10 @@ class Stamper:
 
     def __init__(self, old: Lock, note_type_hashes: dict[str, str], now: int,
                  identity: LockIdentity, retired_deck: str, *,
-                 problems: list[Diagnostic] | None = None, record_identity: bool = True) -> None:
+                 problems: list[Diagnostic] | None = None, record_identity: bool = True,
+                 reasons: dict[str, str] | None = None) -> None:
         self.old, self.now, self.retired_deck = old, now, retired_deck
+        self.reasons = dict(reasons or {})  # card id to the reason given in deckgen.yaml
         self.namespace = identity.guid_namespace
         self.lock = Lock(identity=identity if record_identity else old.identity)
         self.problems = list(problems or [])
@@ -478,7 +495,8 @@ class Stamper:
         # a --locked build leaves a lock written before identities were recorded as it is
         return cls(old, note_type_hashes, now, identity,
                    deck_name(project.config.name, RETIRED_SUBDECK), problems=problems,
-                   record_identity=not (locked and old.identity is None))
+                   record_identity=not (locked and old.identity is None),
+                   reasons=project.config.retired)
 
     def _check_mod(self, mod: int, loc: Path_) -> None:
         if mod > MAX_MOD:
@@ -512,29 +530,67 @@ class Stamper:
                                   strict=True)]
 
     def retire(self) -> list[StampedNote]:
-        """Once every note is stamped: the cards that left, shipped suspended."""
+        """Once every note is stamped: the cards that left, as notes without cards (a learner
+        who has their cards gets the notice; a newcomer gets no card). A retired note's ``mod``
+        moves forward when what it shows changes (its reason, the notice's wording)."""
         stamped = []
         for card_id, entry in [*self.old.retired.items(), *self.old.cards.items()]:
             if card_id in self.lock.cards or card_id in self.lock.retired:
                 continue
-            mod = entry.mod if card_id in self.old.retired else _next_mod(entry, self.now)
-            self._check_mod(mod, ("cards", card_id))
-            self.lock.retired[card_id] = LockEntry(mod, entry.kind, entry.front, entry.deck)
-            spec = _retired_spec(card_id, self.lock.retired[card_id], self.namespace,
+            reason = self.reasons.get(card_id) or (entry.reason if card_id in self.old.retired
+                                                   else "")
+            spec = _retired_spec(card_id, entry.kind, entry.front, reason, self.namespace,
                                  self.retired_deck)
-            stamped.append(StampedNote(spec, mod, suspended=True))
+            unchanged = card_id in self.old.retired and entry.hash == spec.content_hash
+            mod = entry.mod if unchanged else _next_mod(entry, self.now)
+            self._check_mod(mod, ("cards", card_id))
+            self.lock.retired[card_id] = LockEntry(mod, entry.kind, entry.front, entry.deck,
+                                                   spec.content_hash, reason)
+            stamped.append(StampedNote(spec, mod, without_cards=True))
         return stamped
 
+    def reason_problems(self, where: Callable[[tuple[str, ...]], Location]) -> list[Diagnostic]:
+        """:func:`retired_reason_problems`, once every note is stamped and retired."""
+        return retired_reason_problems(self.reasons, self.lock.cards, self.lock.retired, where)
 
-def _retired_spec(card_id: str, entry: LockEntry, namespace: str, deck: str) -> NoteSpec:
+
+def retired_reason_problems(reasons: Iterable[str], live: Container[str],
+                            shipped: Container[str],
+                            where: Callable[[tuple[str, ...]], Location]) -> list[Diagnostic]:
+    """A located error for each card deckgen.yaml's ``retired`` names that is still in the
+    card files (``live``), or that the deck never shipped (not ``live`` nor ``shipped``)."""
+    problems = []
+    for card_id in reasons:
+        if card_id in live:
+            problems.append(Diagnostic(where(("retired", card_id)), f"card '{card_id}' is "
+                                       "listed in 'retired' but is still in the card files: "
+                                       "remove it from its file, or from 'retired'"))
+        elif card_id not in shipped:
+            problems.append(Diagnostic(where(("retired", card_id)), f"card '{card_id}' is "
+                                       "listed in 'retired' but the deck never shipped it "
+                                       "(it is not in deckgen.lock)"))
+    return problems
+
+
+def retired_notice(reason: str) -> str:
+    """What a retired card says, on its front and its back (HTML)."""
+    from .render import escape
+
+    return ('<strong>Withdrawn from the deck.</strong> '
+            f'<span class="dg-reason">{escape(reason or DEFAULT_RETIRED_REASON)}</span> '
+            'You can suspend or delete this card: the search '
+            '<code>tag:deckgen::retired</code> finds every withdrawn card.')
+
+
+def _retired_spec(card_id: str, kind: str, front: str, reason: str, namespace: str,
+                  deck: str) -> NoteSpec:
     from .render import escape, sanitise  # (the lock is input: its text is sanitised again)
 
-    names = BASIC_FIELDS if entry.kind == "basic" else CLOZE_FIELDS
-    values = {"Notice": RETIRED_NOTICE, "CardId": escape(card_id)}
+    names = BASIC_FIELDS if kind == "basic" else CLOZE_FIELDS
+    values = {"Notice": retired_notice(reason), "CardId": escape(card_id)}
     # the NoteSpec finalises every field (Anki's own markup), as for any other note
-    fields = (sanitise(entry.front), *(values.get(name, "") for name in names[1:]))
-    return NoteSpec(card_id, note_guid(namespace, card_id), entry.kind, fields,
-                    (RETIRED_TAG,), deck)
+    fields = (sanitise(front), *(values.get(name, "") for name in names[1:]))
+    return NoteSpec(card_id, note_guid(namespace, card_id), kind, fields, (RETIRED_TAG,), deck)
 
 
 def describe_changes(old: Lock, new: Lock) -> list[str]:
@@ -549,6 +605,8 @@ def describe_changes(old: Lock, new: Lock) -> list[str]:
         elif before.hash != new.cards[card_id].hash:
             lines.append(f"changed card '{card_id}'")
     lines += [f"retired card '{c}'" for c in sorted(new.retired) if c not in old.retired]
+    lines += [f"changed retired card '{c}'" for c, e in sorted(new.retired.items())
+              if c in old.retired and old.retired[c].hash != e.hash]
     lines += [f"changed note type '{n}'" for n, e in sorted(new.note_types.items())
               if n not in old.note_types or old.note_types[n].hash != e.hash]
     return lines

@@ -9,10 +9,12 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from .cards import ResolvedCard
+from .correction import correction_url
 from .evidence import BY_ID
 from .notetypes import BASIC_FIELDS, CLOZE_FIELDS
 from .render import escape, finalise, is_http_url, markdown_to_html
 from .seeds import SeedText
+from .textfragment import passage_url
 
 if TYPE_CHECKING:
     from .media import Media, MediaFile
@@ -79,18 +81,29 @@ def source_html(seed: SeedText) -> str:
 def _source_html(title: str, author: str | None, publisher: str | None, url: str | None) -> str:
     parts = [f'<span class="dg-title">{escape(title)}</span>']
     parts += [escape(value) for value in (author, publisher) if value]
-    if url:  # (seeds.yaml's url passed the same rule; a link is only ever made of one that does)
-        parts.append(f'<a href="{escape(url)}">{escape(url)}</a>' if is_http_url(url)
-                     else escape(url))
+    if url and is_http_url(url):  # (seeds.yaml's url passed the same rule)
+        parts[0] = f'<a href="{escape(url)}">{parts[0]}</a>'  # the title links to the page
     return " · ".join(parts)
 
 
 def quote_html(rc: ResolvedCard) -> str:
+    """Each passage; where the seed has an address, a link to the passage itself on the page
+    (a text fragment: the browser scrolls to it and highlights it)."""
+    url = rc.seed.seed.url
     return "".join(
         f'<blockquote class="dg-passage">{escape(p.text)}</blockquote>'
-        f'<div class="dg-where">{escape(rc.seed.path.name)}, line {p.line}</div>'
+        + (f'<div class="dg-where"><a href="{escape(passage_url(url, p.text))}">'
+           "Read this passage on the page</a></div>" if url and is_http_url(url) else "")
         for p in rc.passages
     )
+
+
+def report_html(repository: str | None, rc: ResolvedCard) -> str:
+    """The "Suggest a correction" link (none without a repository)."""
+    if not repository:
+        return ""
+    return (f'<div class="dg-report"><a href="{escape(correction_url(repository, rc.card))}">'
+            "Suggest a correction</a></div>")
 
 
 @cache
@@ -101,7 +114,7 @@ def evidence_html(level_id: str) -> str:
 
 
 def build_note(rc: ResolvedCard, root_deck: str, namespace: str,
-               media: Media | None = None) -> NoteSpec:
+               media: Media | None = None, *, repository: str | None = None) -> NoteSpec:
     card = rc.card
     level = BY_ID[card.evidence]
     shared = {
@@ -123,6 +136,7 @@ def build_note(rc: ResolvedCard, root_deck: str, namespace: str,
         shared["Question"] = markdown_to_html(card.question)
         shared["Answer"] = markdown_to_html(card.answer)
     shown = _with_media(card, shared, media) if media is not None else ()
+    shared["Source"] += report_html(repository, rc)  # (after any media credits)
     tags = dict.fromkeys([*rc.file_tags, *card.tags, f"seed::{rc.seed.seed.id}",
                           f"evidence::{card.evidence}"])
     fields = tuple(shared[name] for name in names)  # (finalised by NoteSpec)

@@ -3,7 +3,8 @@
 Anki matches note types by id. If a field or template changes while the id stays the same,
 learners' Anki forks the note type and stops updating notes, so any change here needs new
 note-type ids in the project file (tests/test_notetypes.py pins the current contract).
-CSS may change freely.
+Template HTML and CSS may change under the same ids (with a newer ``mod``, which the lock gives
+them): learners' Anki then takes the new ones on the next import (tests/test_learner.py).
 """
 
 from __future__ import annotations
@@ -22,20 +23,23 @@ BASIC_FIELDS = ("Question", "Answer", "Extra", "Source", "Quote", "Evidence", "C
                 "Notice", "CardId")
 CLOZE_FIELDS = ("Text", "Extra", "Source", "Quote", "Evidence", "Caveat", "Notice", "CardId")
 
+# The back, most prominent first: the answer; the evidence badge and caveat; the citation
+# (the passage, linked to where it stands on the page, and the source); quieter, the card id
+# and the link to suggest a correction. A retired card's notice heads the front (and so the back).
+_NOTICE = '{{#Notice}}<div class="dg-notice" role="note">{{Notice}}</div>{{/Notice}}\n'
 _CITATION = """\
-{{#Notice}}<div class="dg-notice">{{Notice}}</div>{{/Notice}}
 {{#Extra}}<div class="dg-extra">{{Extra}}</div>{{/Extra}}
-<div class="dg-citation">
-<div class="dg-source">{{Source}}</div>
-<div class="dg-quote">{{Quote}}</div>
 <div class="dg-evidence">{{Evidence}}{{#Caveat}} <span class="dg-caveat">{{Caveat}}</span>{{/Caveat}}</div>
-<div class="dg-id">card: {{CardId}}</div>
+<div class="dg-citation">
+<div class="dg-quote">{{Quote}}</div>
+<div class="dg-source">{{Source}}</div>
+<div class="dg-id">card id: {{CardId}}</div>
 </div>"""
 
 BASIC_TEMPLATES = (
     {
         "name": "Card 1",
-        "qfmt": '<div class="dg-question">{{Question}}</div>',
+        "qfmt": _NOTICE + '<div class="dg-question">{{Question}}</div>',
         "afmt": '{{FrontSide}}\n<hr id="answer">\n<div class="dg-answer">{{Answer}}</div>\n'
         + _CITATION,
     },
@@ -43,8 +47,9 @@ BASIC_TEMPLATES = (
 CLOZE_TEMPLATES = (
     {
         "name": "Cloze",
-        "qfmt": '<div class="dg-cloze">{{cloze:Text}}</div>',
-        "afmt": '<div class="dg-cloze">{{cloze:Text}}</div>\n<hr id="answer">\n' + _CITATION,
+        "qfmt": _NOTICE + '<div class="dg-cloze">{{cloze:Text}}</div>',
+        "afmt": _NOTICE + '<div class="dg-cloze">{{cloze:Text}}</div>\n<hr id="answer">\n'
+        + _CITATION,
     },
 )
 

@@ -38,11 +38,13 @@ class DeckSettings:
 
 @dataclass(frozen=True)
 class StampedNote:
-    """A note with the ``mod`` it ships with (seconds) and whether its cards start suspended."""
+    """A note with the ``mod`` it ships with (seconds), whether its cards start suspended, and
+    whether it ships without cards (a retired note: only learners who have its cards see it)."""
 
     spec: NoteSpec
     mod: int
     suspended: bool = False
+    without_cards: bool = False
 
 
 def deck_id_for(settings: DeckSettings, name: str) -> int:
@@ -115,6 +117,9 @@ class PackageWriter:
 
     def add(self, stamped: StampedNote) -> None:
         spec, model = stamped.spec, self.models[stamped.spec.kind]
+        if stamped.without_cards:  # (and no deck made for it: no empty subdeck)
+            self._note_rows.append(self._note_row(spec, model, next(self._ids), stamped.mod))
+            return
         deck = self.decks.get(spec.deck)
         if deck is None:
             deck = self.decks[spec.deck] = self._new_deck(deck_id_for(self.settings, spec.deck),
@@ -123,15 +128,20 @@ class PackageWriter:
             deck.add_model(model)  # (a deck's note types are written with it)
         self._media_used.update(spec.media)
         note_id = next(self._ids)
-        self._note_rows.append((note_id, spec.guid, model.model_id, stamped.mod, -1,
-                                " " + " ".join(spec.tags) + " ", "\x1f".join(spec.fields),
-                                spec.fields[model.sort_field_index], 0, 0, ""))
+        self._note_rows.append(self._note_row(spec, model, note_id, stamped.mod))
         queue = -1 if stamped.suspended else 0
-        self._card_rows += [(next(self._ids), note_id, deck.deck_id, ordinal, stamped.mod, -1,
-                             0, queue, 0, 0, 0, 0, 0, 0, 0, 0, 0, "")
-                            for ordinal in _card_ordinals(model, spec)]
+        cards = [(next(self._ids), note_id, deck.deck_id, ordinal, stamped.mod, -1,
+                  0, queue, 0, 0, 0, 0, 0, 0, 0, 0, 0, "")
+                 for ordinal in _card_ordinals(model, spec)]
+        assert cards, f"note {spec.card_id} would reach Anki without a card"
+        self._card_rows += cards
         if len(self._note_rows) >= self.BATCH:
             self._flush()
+
+    @staticmethod
+    def _note_row(spec: NoteSpec, model: Any, note_id: int, mod: int) -> tuple[Any, ...]:
+        return (note_id, spec.guid, model.model_id, mod, -1, " " + " ".join(spec.tags) + " ",
+                "\x1f".join(spec.fields), spec.fields[model.sort_field_index], 0, 0, "")
 
     def _flush(self) -> None:
         with _sqlite_errors():

@@ -33,7 +33,8 @@ from .media import Media, preview_html, project_media
 from .notes import NoteSpec, build_note, evidence_html
 from .notetypes import CSS
 from .project import Project
-from .render import escape, markdown_to_html
+from .render import escape, is_http_url, markdown_to_html
+from .textfragment import passage_url
 
 GENERATOR = '<meta name="generator" content="deckgen preview">'
 
@@ -62,8 +63,8 @@ def project_cards(project: Project) -> tuple[Cards, Coverage]:
     cards, cov = project_coverage(project)
     config = project.config
     media = project_media(project.media_dir, cards)  # (raises on a media error)
-    return Cards(cards, [build_note(rc, config.name, config.guid_namespace, media)
-                         for rc in cards], media), cov
+    return Cards(cards, [build_note(rc, config.name, config.guid_namespace, media,
+                                    repository=config.repository) for rc in cards], media), cov
 
 
 def write_preview(project: Project, output_dir: Path) -> PreviewResult:
@@ -453,8 +454,12 @@ def _card_article(rc: ResolvedCard, note: NoteSpec, cov: Coverage) -> tuple[str,
     for number, passage in enumerate(rc.passages, start=1):
         anchor = cov.anchors.get((card.id, number))
         where = f"{_e(rc.seed.path.name)}, line {passage.line}"
-        cites.append(f'<a href="seeds/{_e(seed.id)}.html#{_e(anchor)}">{where}</a>' if anchor
-                     else where)
+        cite = (f'<a href="seeds/{_e(seed.id)}.html#{_e(anchor)}">{where}</a>' if anchor
+                else where)
+        if seed.url and is_http_url(seed.url):  # the same link as the card's
+            cite += (f' (<a class="pv-live" href="{_e(passage_url(seed.url, passage.text))}">'
+                     "on the page</a>)")
+        cites.append(cite)
     kind = "basic" if note.kind == "basic" else f"cloze · {_plural(len(rendered), 'card')}"
     tags = " ".join(f'<span class="pv-tag">{_e(t)}</span>' for t in note.tags)
     article = (

@@ -158,6 +158,17 @@ def _check_url(value: str) -> str:
     return value
 
 
+def _check_repository(value: str) -> str:
+    """A repository's address: a link (see :func:`_check_url`) without a query or fragment,
+    since the cards' links add '/issues/new?...' to it."""
+    value = _check_url(value)
+    if "?" in value or "#" in value:
+        raise PydanticCustomError(
+            "deckgen_url", "repository '{value}' must be the repository's address, without "
+            "'?' or '#' (e.g. https://github.com/owner/deck)", {"value": value})
+    return value
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -322,6 +333,15 @@ class ProjectFile(_Strict):
     seeds: Text = "seeds"
     output: Text = "build/deck.apkg"
     media: Text = Field("media", description="The folder of images and audio, with media.yaml.")
+    release: Text | None = Field(None, description="This release's name, e.g. '2nd edition "
+                                 "(2026-12)': shown in the deck's description in Anki.")
+    repository: Annotated[str, AfterValidator(_check_repository)] | None = Field(
+        None, description="The deck repository's address (http(s)), e.g. "
+        "https://github.com/owner/deck: each card's back links to its new-issue page to "
+        "suggest a correction.")
+    retired: dict[Id, Text] = Field(
+        default_factory=dict, description="Card id to the reason it was withdrawn, shown to "
+        "learners on the retired card (a card removed from its file is retired either way).")
 
     @model_validator(mode="before")
     @classmethod
@@ -361,12 +381,16 @@ class LockCard(_Strict):
 
 
 class LockRetired(_Strict):
-    """deckgen.lock: a retired card, shipped again suspended, with its last first field."""
+    """deckgen.lock: a retired card, shipped again as a note without cards, with its last first
+    field, the reason shown on it and the hash of the note as shipped (locks written before
+    those two have neither)."""
 
+    hash: Hash | None = None
     mod: Mod
     kind: NoteKind
     deck: LockText
     front: LockText
+    reason: LockText | None = None
 
 
 class LockIdentity(_Strict):
