@@ -213,8 +213,7 @@ def diff(base: str, head: str | None, fmt: str) -> None:
     """Cards added, changed (word diff) and retired between BASE and HEAD (default: the
     working tree)."""
     project = load_project(Path("."))
-    cards_dir = project.cards_dir.relative_to(project.root).as_posix()
-    result = diff_revisions(project.root, cards_dir, base, head)
+    result = diff_revisions(project, base, head)
     click.echo(render(_shown(result), markdown=fmt == "markdown"), nl=False)
 
 
@@ -226,7 +225,8 @@ def _shown(diff: DeckDiff) -> DeckDiff:
         return printable(" ".join(text.split()))
 
     return DeckDiff(
-        added=[printable(i) for i in diff.added],
+        added={printable(i): {k: shown(v) for k, v in view.items()}
+               for i, view in diff.added.items()},
         changed={printable(i): [(k, shown(a), shown(b)) for k, a, b in changes]
                  for i, changes in diff.changed.items()},
         retired=[printable(i) for i in diff.retired],
