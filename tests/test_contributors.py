@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import CARDS_YAML, SEED_TEXT, Project, pressure_card
 
@@ -132,3 +133,134 @@ def test_diff_reads_a_revision_in_one_pass(project: Project,
     assert result.stdout.startswith("1 added, 0 changed, 1 retired\n")
     assert calls.count("cat-file") == 1 and calls.count("ls-tree") == 1
     assert "show" not in calls
+
+
+# --- deckgen new: structural insertion ------------------------------------------------------
+
+SCHEMA_LINE = "# yaml-language-server: $schema=../schema/card-file.schema.json\n"
+NOT_LAST = SCHEMA_LINE + """\
+cards:
+    # the cards come first in this file
+    -   id: do-no-harm
+        question: According to the tiny seed, what is the foundational principle of all healthcare fields?
+        answer: First, do no harm.  # a comment that must stay
+        source:
+            seed: tiny
+            quote: 'there is a foundational principle: "First, do no harm."'
+        evidence: expert-opinion
+# the file's deck and tags, after its cards
+deck: Safety
+tags: [safety]
+"""
+FLOW = SCHEMA_LINE + """\
+deck: Safety
+cards: [{id: do-no-harm, question: "According to the tiny seed, what is the foundational principle of all healthcare fields?", answer: "First, do no harm.", source: {seed: tiny, quote: 'there is a foundational principle: "First, do no harm."'}, evidence: expert-opinion}]  # one line
+tags: [safety]
+"""
+INDENTLESS = """\
+cards:
+- id: do-no-harm
+  question: According to the tiny seed, what is the foundational principle of all healthcare fields?
+  answer: First, do no harm.
+  source:
+    seed: tiny
+    quote: 'there is a foundational principle: "First, do no harm."'
+  evidence: expert-opinion
+deck: Safety
+"""
+
+
+def _filled(text: str, card_id: str) -> str:
+    """The skeleton's TODOs filled in, so that ``deckgen check`` judges the whole file."""
+    return (text.replace("TODO According to <source>, ...?", "According to the tiny seed, "
+                         "what is the second way massage harms?")
+            .replace('"TODO According to <source>, ...?"', '"According to the tiny seed, what '
+                     'is the second way massage harms?"')
+            .replace("TODO what the evidence lacks, in one sentence", "One expert's judgement.")
+            .replace("answer: TODO", "answer: When excessive pressure is applied.")
+            .replace('answer: "TODO"', 'answer: "When excessive pressure is applied."')
+            .replace("seed: TODO", "seed: tiny").replace('seed: "TODO"', 'seed: "tiny"')
+            .replace("quote: TODO", "quote: When excessive pressure is applied")
+            .replace('quote: "TODO"', 'quote: "When excessive pressure is applied"')
+            .replace("evidence: TODO", "evidence: expert-opinion")
+            .replace('evidence: "TODO"', 'evidence: "expert-opinion"'))
+
+
+FLOW_LINES = FLOW.replace("cards: [{id", "cards: [\n    {id").replace("}]  # one line", "},\n  ]")
+
+
+@pytest.mark.parametrize("layout", [NOT_LAST, FLOW, INDENTLESS, FLOW_LINES])
+def test_new_inserts_at_the_end_of_the_cards_wherever_they_are(project: Project,
+                                                                layout: str) -> None:
+    project.write("cards/safety.yaml", layout)
+    result = project.run("new", "cards/safety.yaml")
+    assert (result.exit_code, result.stderr) == (0, "")
+    text = (project.root / "cards/safety.yaml").read_text()
+    for line in layout.splitlines():  # every line kept (comments, schema line, other keys)
+        if "[" not in line and "{" not in line:
+            assert line in text.splitlines(), line
+    project.write("cards/safety.yaml", _filled(text, "safety-1"))
+    checked = project.run("check")
+    assert (checked.exit_code, checked.stderr) == (0, "")
+    assert checked.stdout == "checked 2 cards: no errors\n"
+
+
+def test_new_keeps_the_items_own_indentation(project: Project) -> None:
+    project.write("cards/safety.yaml", NOT_LAST)
+    project.run("new", "cards/safety.yaml")
+    text = (project.root / "cards/safety.yaml").read_text()
+    assert "        evidence: expert-opinion\n    -   id: safety-1\n        question: TODO" in text
+    assert "        source:\n            seed: TODO  # deckgen quote" in text
+    assert text.endswith("# the file's deck and tags, after its cards\ndeck: Safety\ntags: [safety]\n")
+
+
+def test_new_cloze_and_id(project: Project) -> None:
+    project.write("cards/safety.yaml", CARDS_YAML)
+    project.run("build")
+    result = project.run("new", "cards/safety.yaml", "--cloze", "--id", "pressure-cloze")
+    assert result.stdout == "added card 'pressure-cloze' to cards/safety.yaml: fill in the TODOs\n"
+    text = (project.root / "cards/safety.yaml").read_text()
+    assert text.startswith(CARDS_YAML)
+    assert text[len(CARDS_YAML):].startswith(
+        "  - id: pressure-cloze\n    cloze: TODO According to <source>, {{c1::TODO the words to "
+        "recall}}.\n")
+    again = project.run("new", "cards/safety.yaml", "--id", "do-no-harm")
+    assert (again.exit_code, again.stderr) == (1, (
+        "cards/safety.yaml:1:1: error: --id 'do-no-harm' is already used by a card, or was used "
+        "by a retired one: ids are never reused\n1 error\n"))
+    bad = project.run("new", "cards/safety.yaml", "--id", "Bad Id")
+    assert bad.exit_code == 1 and "is not a card id" in bad.stderr
+    numeric = project.run("new", "cards/safety.yaml", "--id", "2024")
+    assert numeric.exit_code == 0
+    assert "  - id: \"2024\"\n" in (project.root / "cards/safety.yaml").read_text()
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("- just\n- a list\n", "the file's top level is not a mapping of keys (deck, tags, cards)"),
+    ("cards: some text\n", "'cards' is not a list"),
+    ("{deck: Safety}\n", "the file has no 'cards' key, and its keys are not in block style at "
+                         "the start of the line"),
+])
+def test_new_refuses_a_layout_it_cannot_extend_and_leaves_the_file(project: Project, text: str,
+                                                                   reason: str) -> None:
+    path = project.write("cards/odd.yaml", text)
+    result = project.run("new", "cards/odd.yaml")
+    assert (result.exit_code, result.stderr) == (1, (
+        f"cards/odd.yaml:1:1: error: cannot add a card to this file: {reason}; add the card by "
+        "hand\n1 error\n"))
+    assert path.read_text() == text
+    assert sorted(p.name for p in path.parent.iterdir()) == ["odd.yaml", "safety.yaml"]
+
+
+def test_new_on_empty_cards(project: Project) -> None:
+    for text in ("cards: []  # none yet\ndeck: Later\n", "cards:\ndeck: Later\n", "# only a comment\n"):
+        project.write("cards/empty.yaml", text)
+        made = project.run("new", "cards/empty.yaml")
+        assert made.exit_code == 0, made.stderr
+        written = (project.root / "cards/empty.yaml").read_text()
+        assert "  - id: empty-1\n" in written
+        assert yaml.safe_load(written)["cards"][0]["id"] == "empty-1"
+    broken = project.write("cards/broken.yaml", "cards: [\n")
+    result = project.run("new", "cards/broken.yaml")
+    assert result.exit_code == 1 and result.stderr.startswith("cards/broken.yaml:1:9: error: YAML syntax error")
+    assert broken.read_text() == "cards: [\n"

@@ -8,15 +8,14 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
 
-from .cards import find_card_files
+from .cardinsert import add_card, skeleton
+from .cards import find_card_files, is_card_file_name
 from .errors import DeckgenError, Diagnostic, Location, did_you_mean
 from .lock import read_lock
 from .project import Project
-from .schema import CardFile, validate
+from .schema import ID_RE, CardFile, validate
 from .seeds import SeedText, load_seeds
 from .yamlsource import load_yaml
-
-SCHEMA_COMMENT = "# yaml-language-server: $schema={}\n"
 
 
 @dataclass(frozen=True)
@@ -63,7 +62,10 @@ def used_ids(project: Project) -> set[str]:
     lock = read_lock(project.lock_path)
     ids = set(lock.cards) | set(lock.retired)
     for path in find_card_files(project.cards_dir):
-        card_file, _ = validate(load_yaml(path), CardFile)
+        try:
+            card_file, _ = validate(load_yaml(path), CardFile)
+        except DeckgenError:  # (an empty or broken file: its ids as the text shows them)
+            card_file = None
         if card_file is not None:
             ids |= {card.id for card in card_file.cards}
         else:
@@ -71,40 +73,33 @@ def used_ids(project: Project) -> set[str]:
     return ids
 
 
-def new_card(project: Project, path: Path) -> str:
-    """Append a card skeleton with a fresh id to ``path`` (created if missing); return the id."""
-    if not path.resolve().is_relative_to(project.cards_dir.resolve()) or path.suffix not in (
-        ".yaml", ".yml"
+def new_card(project: Project, path: Path, card_id: str | None = None,
+             cloze: bool = False) -> str:
+    """Add a card skeleton (basic, or cloze) with a fresh id (or ``card_id``, if no card has ever
+    used it) at the end of the ``cards`` of ``path`` (made if missing); return the id. The file
+    is changed structurally or not at all (see :mod:`deckgen.cardinsert`)."""
+    if not path.resolve().is_relative_to(project.cards_dir.resolve()) or not is_card_file_name(
+        path.name
     ):
         raise DeckgenError([Diagnostic(
             Location(path), f"a card file is a .yaml file inside {project.cards_dir.as_posix()}/"
         )])
-    stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "card"
     taken = used_ids(project)
-    number = 1
-    while f"{stem}-{number}" in taken:
-        number += 1
-    card_id = f"{stem}-{number}"
-    skeleton = (
-        f"  - id: {card_id}\n"
-        "    question: TODO According to <source>, …?\n"
-        "    answer: TODO\n"
-        "    source:\n"
-        "      seed: TODO  # deckgen quote SEED \"words\" finds a passage\n"
-        "      quote: TODO\n"
-        "    evidence: TODO  # see README, Evidence levels\n"
-        "    caveat: TODO what the evidence lacks, in one sentence\n"
-    )
-    if path.exists():
-        text = path.read_text(encoding="utf-8")
-        if text and not text.endswith("\n"):
-            text += "\n"
-        text = re.sub(r"^cards:\s*\[\s*\]\s*$", "cards:", text, flags=re.M)
-    else:
-        schema = Path("schema/card-file.schema.json")
-        rel = Path(*[".."] * (len(path.parent.resolve().relative_to(
-            project.root.resolve()).parts))) / schema
-        text = SCHEMA_COMMENT.format(rel.as_posix()) + "cards:\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text + skeleton, encoding="utf-8")
+    if card_id is None:
+        stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "card"
+        number = 1
+        while f"{stem}-{number}" in taken:
+            number += 1
+        card_id = f"{stem}-{number}"
+    elif not ID_RE.fullmatch(card_id):
+        raise DeckgenError([Diagnostic(Location(path), f"--id '{card_id}' is not a card id: "
+                                       "lowercase letters, digits and '-'")])
+    elif card_id in taken:
+        raise DeckgenError([Diagnostic(Location(path), f"--id '{card_id}' is already used by a "
+                                       "card, or was used by a retired one: ids are never "
+                                       "reused")])
+    schema = Path("schema/card-file.schema.json")
+    rel = Path(*[".."] * (len(path.parent.resolve().relative_to(
+        project.root.resolve()).parts))) / schema
+    add_card(path, skeleton(card_id, cloze), rel.as_posix())
     return card_id

@@ -194,11 +194,17 @@ def quote(seed: str, words: str, seeds: Path | None, limit: int) -> None:
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--cloze", is_flag=True, help="Add a cloze card instead of a question and answer.")
+@click.option("--id", "card_id", metavar="ID",
+              help="The new card's id (default: the file's name and the first free number). "
+              "An id any card has ever used, retired ones included, is refused.")
 @_reporting
-def new(file: Path) -> None:
-    """Append a card skeleton with a fresh, never-used id to FILE."""
+def new(file: Path, cloze: bool, card_id: str | None) -> None:
+    """Add a card skeleton to the end of FILE's cards (FILE is made if missing), with a fresh,
+    never-used id. The file is changed structurally, keeping its comments and layout, or not at
+    all."""
     project = load_project(Path("."))
-    card_id = new_card(project, file)
+    card_id = new_card(project, file, card_id=card_id, cloze=cloze)
     click.echo(f"added card '{printable(card_id)}' to {printable(file.as_posix())}: fill in "
                "the TODOs")
 
