@@ -189,7 +189,11 @@ def _filled(text: str, card_id: str) -> str:
 FLOW_LINES = FLOW.replace("cards: [{id", "cards: [\n    {id").replace("}]  # one line", "},\n  ]")
 
 
-@pytest.mark.parametrize("layout", [NOT_LAST, FLOW, INDENTLESS, FLOW_LINES])
+LITERAL = INDENTLESS.replace("  answer: First, do no harm.\n", "  answer: |\n    First, do no harm.\n").replace(
+    "  evidence: expert-opinion\n", "  evidence: expert-opinion\n  extra: >\n    Folded text.\n\n")
+
+
+@pytest.mark.parametrize("layout", [NOT_LAST, FLOW, INDENTLESS, FLOW_LINES, LITERAL])
 def test_new_inserts_at_the_end_of_the_cards_wherever_they_are(project: Project,
                                                                 layout: str) -> None:
     project.write("cards/safety.yaml", layout)

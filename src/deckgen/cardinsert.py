@@ -87,7 +87,7 @@ def _line_end(text: str, index: int) -> int:
 def _last_content(node: yaml.Node) -> int:
     """Where the last scalar or flow collection inside ``node`` ends (block collections' own end
     marks stand at the next token, past any comments that follow them)."""
-    if isinstance(node, yaml.ScalarNode) or node.flow_style:
+    if isinstance(node, yaml.ScalarNode) or getattr(node, "flow_style", False):
         return int(node.end_mark.index)
     children: list[yaml.Node] = []
     if isinstance(node, yaml.MappingNode):
@@ -158,7 +158,8 @@ def with_card(text: str, card: dict[str, Any]) -> str:
     keys = int(first.start_mark.column) if isinstance(first, yaml.MappingNode) else dash + 2
     if keys <= dash:
         keys = dash + 2
-    at = _line_end(text, _last_content(items[-1]))
+    end = _last_content(items[-1])  # (a block scalar ends at the start of the next line)
+    at = end if end > 0 and text[end - 1] == "\n" else _line_end(text, end)
     if text[at - 1:at] != "\n":
         text, at = text + "\n", at + 1
     return text[:at] + _block(card, dash, keys, _nested_indent(items)) + text[at:]
