@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner, Result
 
 from conftest import CARDS_YAML, SEED_TEXT, Project, pressure_card
+from deckgen.cli import cli
 
 ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
        "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin"}
@@ -268,3 +271,63 @@ def test_new_on_empty_cards(project: Project) -> None:
     result = project.run("new", "cards/broken.yaml")
     assert result.exit_code == 1 and result.stderr.startswith("cards/broken.yaml:1:9: error: YAML syntax error")
     assert broken.read_text() == "cards: [\n"
+
+
+# --- working from anywhere in the project ----------------------------------------------------
+
+
+def run_in(folder: Path, *args: str) -> Result:
+    old = Path.cwd()
+    os.chdir(folder)
+    try:
+        return CliRunner().invoke(cli, list(args), prog_name="deckgen", catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+def test_commands_find_the_project_from_a_subfolder(project: Project) -> None:
+    sub = project.root / "cards" / "more"
+    sub.mkdir()
+    project.write("cards/safety.yaml", CARDS_YAML.replace("evidence: expert-opinion", "evidence: rtc", 1))
+    broken = run_in(sub, "check")
+    assert broken.exit_code == 1
+    assert broken.stderr.startswith("../../cards/safety.yaml:10:15: error: unknown evidence level 'rtc'")
+    project.write("cards/safety.yaml", CARDS_YAML)
+    assert run_in(sub, "check").stdout == "checked 2 cards: no errors\n"
+    built = run_in(sub, "build")
+    assert built.stdout.startswith("built 2 cards in 1 decks: ../../out/test.apkg (")
+    assert (project.root / "out/test.apkg").is_file()
+    made = run_in(sub, "new", "extra.yaml")
+    assert made.stdout == "added card 'extra-1' to extra.yaml: fill in the TODOs\n"
+    assert (sub / "extra.yaml").read_text().startswith(
+        "# yaml-language-server: $schema=../../schema/card-file.schema.json\ncards:\n")
+    (sub / "extra.yaml").unlink()
+    assert run_in(sub, "quote", "tiny", "excessive pressure").exit_code == 0
+    assert run_in(sub, "stats").exit_code == 0
+    schema = run_in(sub, "schema")
+    assert schema.stdout.startswith("../../schema/card-file.schema.json\n")
+    preview = run_in(sub, "preview")
+    assert preview.stdout.endswith(": ../../build/preview/index.html\n")
+    git(project.root, "init", "-q", "-b", "main")
+    commit(project, "base")
+    project.write("cards/safety.yaml", CARDS_YAML + pressure_card("pressure-harm"))
+    assert run_in(sub, "diff", "HEAD").stdout.startswith("1 added, 0 changed, 0 retired\n")
+
+
+def test_dash_c_runs_as_if_started_there(project: Project) -> None:
+    outside = project.root.parent
+    project.write("cards/safety.yaml", CARDS_YAML.replace("evidence: expert-opinion", "evidence: rtc", 1))
+    broken = run_in(outside, "-C", "proj", "check")
+    assert broken.stderr.startswith("cards/safety.yaml:10:15: error: unknown evidence level")
+    project.write("cards/safety.yaml", CARDS_YAML)
+    assert run_in(outside, "-C", "proj", "check").stdout == "checked 2 cards: no errors\n"
+    assert run_in(outside, "-C", "proj/cards", "check").stdout == "checked 2 cards: no errors\n"
+    assert Path.cwd() != project.root  # the folder is changed back
+    built = run_in(outside, "-C", "proj", "build", "-o", "elsewhere.apkg")
+    assert built.exit_code == 0 and (project.root / "elsewhere.apkg").is_file()
+    missing = run_in(outside, "-C", "nowhere", "check")
+    assert missing.exit_code == 2 and "'nowhere' does not exist" in missing.stderr
+    nothing = run_in(outside, "check")
+    assert nothing.stderr == ("deckgen.yaml:1:1: error: no deckgen.yaml here or in any folder "
+                              "above; run deckgen inside a deckgen project, or name its folder "
+                              "with 'deckgen -C DIR'\n1 error\n")

@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 errors in the input, 2 usage errors, 3 internal errors 
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import time
 import traceback
@@ -23,7 +24,7 @@ from .build import check as check_deck
 from .coverage import percent, project_coverage, stats_table
 from .diff import DeckDiff, diff_revisions, render
 from .errors import DeckgenError, Diagnostic, Location, printable
-from .project import load_project
+from .project import find_project, find_root
 from .schema import json_schemas
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -109,8 +110,17 @@ def _print_version(ctx: click.Context) -> None:
               callback=lambda ctx, _, value: _print_version(ctx) if value else None,
               help="Show the version and exit.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
-def cli(debug: bool) -> None:
-    """Compile cited, evidence-levelled flashcards (YAML) into an Anki deck."""
+@click.option("-C", "directory", metavar="DIR", type=click.Path(path_type=Path, file_okay=False,
+              exists=True), help="Run as if deckgen had been started in DIR (as 'git -C').")
+def cli(debug: bool, directory: Path | None) -> None:
+    """Compile cited, evidence-levelled flashcards (YAML) into an Anki deck.
+
+    Commands find the project by looking for deckgen.yaml in the current folder, then in each
+    folder above it (as git finds .git); paths in messages are relative to where you stand."""
+    if directory is not None:
+        before = os.getcwd()
+        os.chdir(directory)
+        click.get_current_context().call_on_close(lambda: os.chdir(before))
 
 
 @cli.command()
@@ -130,7 +140,7 @@ def build(cards: Path | None, seeds: Path | None, output: Path | None, locked: b
           new_identity: bool) -> None:
     """Check every card and citation, then write the deck."""
     started = time.perf_counter()
-    project = load_project(Path("."), cards=cards, seeds=seeds, output=output)
+    project = find_project(cards=cards, seeds=seeds, output=output)
     with _progress() as progress:
         result = build_deck(project, locked=locked, new_identity=new_identity, progress=progress,
                             waiting=lambda message: click.echo(message, err=True))
@@ -149,7 +159,7 @@ def build(cards: Path | None, seeds: Path | None, output: Path | None, locked: b
 @_reporting
 def check(cards: Path | None, seeds: Path | None, strict: bool) -> None:
     """Run every check and the card-writing rules; write nothing."""
-    project = load_project(Path("."), cards=cards, seeds=seeds)
+    project = find_project(cards=cards, seeds=seeds)
     with _progress() as progress:
         result = check_deck(project, lint=True, strict=strict, progress=progress)
     for warning in result.warnings:
@@ -161,10 +171,13 @@ def check(cards: Path | None, seeds: Path | None, strict: bool) -> None:
 
 @cli.command()
 @click.option("-o", "--output-dir", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("schema"), show_default=True, help="Where to write the schemas.")
+              help="Where to write the schemas (default: the project's schema folder, or "
+              "'schema' outside a project).")
 @_reporting
-def schema(output_dir: Path) -> None:
+def schema(output_dir: Path | None) -> None:
     """Write the JSON Schemas of card files, the seed manifest and the project file."""
+    if output_dir is None:
+        output_dir = (find_root() or Path(".")) / "schema"
     output_dir.mkdir(parents=True, exist_ok=True)
     for name, text in json_schemas().items():
         (output_dir / name).write_text(text, encoding="utf-8")
@@ -181,7 +194,7 @@ def schema(output_dir: Path) -> None:
 @_reporting
 def quote(seed: str, words: str, seeds: Path | None, limit: int) -> None:
     """Find passages of SEED matching WORDS (fuzzy), ready to paste as quote:."""
-    project = load_project(Path("."), seeds=seeds)
+    project = find_project(seeds=seeds)
     candidates = find_quotes(project, seed, words, limit)
     if not candidates:
         raise DeckgenError([Diagnostic(Location(project.seeds_dir / "seeds.yaml"),
@@ -203,7 +216,7 @@ def new(file: Path, cloze: bool, card_id: str | None) -> None:
     """Add a card skeleton to the end of FILE's cards (FILE is made if missing), with a fresh,
     never-used id. The file is changed structurally, keeping its comments and layout, or not at
     all."""
-    project = load_project(Path("."))
+    project = find_project()
     card_id = new_card(project, file, card_id=card_id, cloze=cloze)
     click.echo(f"added card '{printable(card_id)}' to {printable(file.as_posix())}: fill in "
                "the TODOs")
@@ -218,7 +231,7 @@ def new(file: Path, cloze: bool, card_id: str | None) -> None:
 def diff(base: str, head: str | None, fmt: str) -> None:
     """Cards added, changed (word diff) and retired between BASE and HEAD (default: the
     working tree)."""
-    project = load_project(Path("."))
+    project = find_project()
     result = diff_revisions(project, base, head)
     click.echo(render(_shown(result), markdown=fmt == "markdown"), nl=False)
 
@@ -246,12 +259,14 @@ def _plural(n: int, word: str) -> str:
 @cli.command()
 @_paths
 @click.option("-o", "--output-dir", "output", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("build/preview"), show_default=True,
-              help="Where to write the site (replaces an earlier preview there).")
+              help="Where to write the site (replaces an earlier preview there; default: "
+              "build/preview in the project).")
 @_reporting
-def preview(cards: Path | None, seeds: Path | None, output: Path) -> None:
+def preview(cards: Path | None, seeds: Path | None, output: Path | None) -> None:
     """Write the cards and the seeds' coverage as a static site."""
-    project = load_project(Path("."), cards=cards, seeds=seeds)
+    project = find_project(cards=cards, seeds=seeds)
+    if output is None:
+        output = project.root / "build" / "preview"
     from .preview import write_preview  # the site's code, only for this command
 
     result = write_preview(project, output)
@@ -268,7 +283,7 @@ def preview(cards: Path | None, seeds: Path | None, output: Path) -> None:
 @_reporting
 def stats(cards: Path | None, seeds: Path | None) -> None:
     """Print each seed's cards, paragraphs cited and evidence levels."""
-    project = load_project(Path("."), cards=cards, seeds=seeds)
+    project = find_project(cards=cards, seeds=seeds)
     _, cov = project_coverage(project)
     click.echo(stats_table(cov), nl=False)
 
