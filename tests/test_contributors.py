@@ -331,3 +331,56 @@ def test_dash_c_runs_as_if_started_there(project: Project) -> None:
     assert nothing.stderr == ("deckgen.yaml:1:1: error: no deckgen.yaml here or in any folder "
                               "above; run deckgen inside a deckgen project, or name its folder "
                               "with 'deckgen -C DIR'\n1 error\n")
+
+
+# --- quotes ---------------------------------------------------------------------------------
+
+WRAPPED = """\
+A Wrapped Seed
+
+The therapist kept working on the muscle long after the
+pathological tension was gone, and the patient felt worse.
+
+Signs to watch:
+- pathological tension gone
+- patient felt worse
+"""
+
+
+def test_a_quote_not_found_shows_the_changed_word_and_its_line(project: Project) -> None:
+    project.write("cards/safety.yaml", CARDS_YAML.replace(
+        "quote: 'there is a foundational principle: \"First, do no harm.\"'",
+        "quote: When overstimulation occurrs"))
+    result = project.run("check")
+    assert result.stderr == (
+        "cards/safety.yaml:9:14: error: quote not found in seed 'tiny'\n"
+        "    nearest passage (tiny.txt, line 8):\n"  # (not running on into line 10)
+        "      When overstimulation occurs\n"
+        "    differs at line 8 ([-the quote's words-] {+the seed's+}):\n"
+        "      When overstimulation [-occurrs-] {+occurs+}\n"
+        "1 error\n")
+    project.write("seeds/tiny.txt", WRAPPED)
+    project.write("cards/safety.yaml", CARDS_YAML.split("  - id: overstimulation-cloze")[0].replace(
+        "quote: 'there is a foundational principle: \"First, do no harm.\"'",
+        "quote: kept working on the muscle long after the pathological tension had gone"))
+    wrapped = project.run("check")
+    assert wrapped.stderr == (
+        "cards/safety.yaml:9:14: error: quote not found in seed 'tiny'\n"
+        "    nearest passage (tiny.txt, line 3):\n"
+        "      kept working on the muscle long after the pathological tension was gone,\n"
+        "    differs at line 4 ([-the quote's words-] {+the seed's+}):\n"
+        "      kept working on the muscle long after the pathological tension [-had gone-] "
+        "{+was gone,+}\n"
+        "1 error\n")
+
+
+def test_quote_ranks_whole_quotable_sentences_first(project: Project) -> None:
+    project.write("seeds/tiny.txt", WRAPPED)
+    result = project.run("quote", "tiny", "pathological tension gone")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == (
+        "line 3 (84%):\n"  # the whole sentence, over two lines, above the better fragment
+        '      quote: "The therapist kept working on the muscle long after the pathological '
+        'tension was gone, and the patient felt worse."\n'
+        "line 7 (100%; 3 words; a quote has 5 to 60):\n"
+        '      quote: "pathological tension gone"\n')

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,8 @@ from rapidfuzz import fuzz, process, utils
 from .cardinsert import add_card, skeleton
 from .cards import find_card_files, is_card_file_name
 from .errors import DeckgenError, Diagnostic, Location, did_you_mean
+from .lint import QUOTE_MAX_WORDS, QUOTE_MIN_WORDS
+from .lint import words as text_words
 from .lock import read_lock
 from .project import Project
 from .schema import ID_RE, CardFile, validate
@@ -23,21 +26,49 @@ class Candidate:
     line: int
     passage: str
     score: float
+    problem: str | None = None  # why it breaks the quote rules (DG109) as it stands
+
+
+# where a sentence ends: after . ! ? (and any closing quotes or brackets) before white space;
+# at a blank line; before a line that starts a list item
+_NL = r"(?:\r\n|\r|\n)"
+_SENTENCE_END = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*(?=\s|$)"
+                           rf"|{_NL}[ \t]*(?:{_NL}[ \t]*)+"
+                           rf"|{_NL}(?=[ \t]*(?:\d+[.)]|[-*\u2022])[ \t])")
+_LIST_MARK = re.compile(r"^(?:\d+[.)]|[-*\u2022])\s+")
 
 
 def _sentences(seed: SeedText) -> list[tuple[int, str]]:
-    """The seed's sentences (and list lines), each with the line it starts on, verbatim."""
+    """The seed's sentences, whole (a sentence may run over several lines; a list item is
+    one), each with the line it starts on, verbatim with white space collapsed."""
     out = []
-    for match in re.finditer(r"[^\n.!?]+(?:[.!?]+[\"\u201d\u2019)]*|(?=\n)|$)", seed.text):
-        text = " ".join(match.group().split())
-        if len(text.split()) >= 2:
-            out.append((seed.line_of(match.start() + len(match.group()) - len(
-                match.group().lstrip())), text))
+    text = seed.text
+    cuts = [0, *(m.end() for m in _SENTENCE_END.finditer(text)), len(text)]
+    for start, end in itertools.pairwise(cuts):
+        chunk = text[start:end]
+        lead = len(chunk) - len(chunk.lstrip())
+        mark = _LIST_MARK.match(chunk[lead:])
+        if mark:
+            lead += mark.end()
+        sentence = " ".join(chunk[lead:].split())
+        if len(sentence.split()) >= 2:
+            out.append((seed.line_of(start + lead), sentence))
     return out
 
 
+def quote_problem(passage: str) -> str | None:
+    """Why a passage, as it stands, breaks the quote rules (DG109), or None."""
+    n = len(text_words(passage))
+    if "..." in passage or "\u2026" in passage:
+        return "it holds an elision"
+    if not QUOTE_MIN_WORDS <= n <= QUOTE_MAX_WORDS:
+        return f"{n} words; a quote has {QUOTE_MIN_WORDS} to {QUOTE_MAX_WORDS}"
+    return None
+
+
 def find_quotes(project: Project, seed_id: str, words: str, limit: int = 5) -> list[Candidate]:
-    """The passages of a seed most like ``words`` (fuzzy), best first, verbatim."""
+    """The passages of a seed most like ``words`` (fuzzy), verbatim: whole sentences that
+    satisfy the quote rules first, then the others, each group best first."""
     seeds = load_seeds(project.seeds_dir)
     seed = seeds.get(seed_id)
     if seed is None:
@@ -47,9 +78,11 @@ def find_quotes(project: Project, seed_id: str, words: str, limit: int = 5) -> l
         )])
     sentences = _sentences(seed)
     found = process.extract(words, [s for _, s in sentences], scorer=fuzz.partial_ratio,
-                            processor=utils.default_process, limit=limit, score_cutoff=50)
-    ranked = sorted(found, key=lambda m: (-m[1], sentences[m[2]][0]))
-    return [Candidate(sentences[i][0], sentences[i][1], score) for _, score, i in ranked]
+                            processor=utils.default_process, limit=None, score_cutoff=50)
+    found_all = [Candidate(sentences[i][0], sentences[i][1], score,
+                           quote_problem(sentences[i][1])) for _, score, i in found]
+    ranked = sorted(found_all, key=lambda c: (c.problem is not None, -c.score, c.line))
+    return ranked[:limit]
 
 
 def yaml_quoted(text: str) -> str:

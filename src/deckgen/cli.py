@@ -193,7 +193,9 @@ def schema(output_dir: Path | None) -> None:
               help="How many candidates.")
 @_reporting
 def quote(seed: str, words: str, seeds: Path | None, limit: int) -> None:
-    """Find passages of SEED matching WORDS (fuzzy), ready to paste as quote:."""
+    """Find passages of SEED matching WORDS (fuzzy), ready to paste as quote:. Whole sentences
+    that satisfy the quote rules (5 to 60 words, no elision) come first, best first; then the
+    others, each saying what it breaks."""
     project = find_project(seeds=seeds)
     candidates = find_quotes(project, seed, words, limit)
     if not candidates:
@@ -201,7 +203,8 @@ def quote(seed: str, words: str, seeds: Path | None, limit: int) -> None:
                                        f"no passage of '{seed}' resembles \"{words}\"")])
     for c in candidates:
         # (the escapes printable() writes are YAML's too: the line still pastes as the quote)
-        click.echo(f"line {c.line} ({c.score:.0f}%):\n      quote: "
+        problem = f"; {c.problem}" if c.problem else ""
+        click.echo(f"line {c.line} ({c.score:.0f}%{problem}):\n      quote: "
                    f"{printable(yaml_quoted(c.passage))}")
 
 

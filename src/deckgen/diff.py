@@ -14,7 +14,6 @@ are loaded: a one-file change to a big deck loads one file twice.
 
 from __future__ import annotations
 
-import difflib
 import os
 import subprocess
 import tempfile
@@ -28,8 +27,11 @@ from .evidence import BY_ID
 from .notes import build_note
 from .project import Project
 from .seeds import SeedText, load_seeds
+from .worddiff import word_diff
 
 # the keys a card is shown by, in this order (what a learner sees, in the author's words)
+__all__ = ["DeckDiff", "diff_revisions", "render", "word_diff"]
+
 FIELDS = ("question", "answer", "cloze", "extra", "evidence", "caveat", "source", "quote",
           "tags", "deck")
 
@@ -251,22 +253,6 @@ def diff_revisions(project: Project, base: str, head: str | None) -> DeckDiff:
                 ("rendering", "", "changed")]
     result.retired = sorted(set(old) - set(new))
     return result
-
-
-def word_diff(old: str, new: str, markdown: bool) -> str:
-    """``old`` → ``new`` word by word: ``[-gone-]{+new+}`` or ~~gone~~ **new** in Markdown."""
-    a, b = old.split(), new.split()
-    out: list[str] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
-        if op == "equal":
-            out.extend(a[i1:i2])
-            continue
-        gone, came = " ".join(a[i1:i2]), " ".join(b[j1:j2])
-        if gone:
-            out.append(f"~~{gone}~~" if markdown else f"[-{gone}-]")
-        if came:
-            out.append(f"**{came}**" if markdown else f"{{+{came}+}}")
-    return " ".join(out)
 
 
 def render(diff: DeckDiff, markdown: bool) -> str:
