@@ -48,14 +48,16 @@ def _reporting(func: F) -> F:
             return func(*args, **kwargs)
         except DeckgenError as exc:
             for diagnostic in exc.diagnostics:
-                click.echo(diagnostic.format(), err=True)
+                _report(diagnostic)
             count = sum(d.severity == "error" for d in exc.diagnostics)
             warnings = len(exc.diagnostics) - count
             extra = f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
             click.echo(f"{count} error{'s' if count != 1 else ''}{extra}", err=True)
             sys.exit(1)
-        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
+        except (click.exceptions.Exit, click.ClickException):
             raise
+        except KeyboardInterrupt:  # (before click turns it into "Aborted!" and exit 1)
+            raise Interrupted() from None
         except Exception as exc:
             if debug:
                 traceback.print_exc()
@@ -71,12 +73,48 @@ def _reporting(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+class Interrupted(Exception):
+    """Ctrl-C: the run stops with one line and exit code 130 (128 + SIGINT), as shells expect."""
+
+
+def _report(diagnostic: Diagnostic) -> None:
+    """One diagnostic on stderr; under GitHub Actions also as a workflow command, which the
+    pull request shows as an annotation at the file and line."""
+    click.echo(diagnostic.format(), err=True)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        click.echo(github_annotation(diagnostic), err=True)
+
+
+def _escape_property(text: str, extra: str = "") -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    for char in extra:
+        text = text.replace(char, f"%{ord(char):02X}")
+    return text
+
+
+def github_annotation(diagnostic: Diagnostic) -> str:
+    """``::error file=…,line=…,col=…::message`` (GitHub's workflow command; values escaped as
+    the runner unescapes them, and shown as :func:`printable` shows them)."""
+    loc = diagnostic.location
+    kind = "warning" if diagnostic.severity == "warning" else "error"
+    message = "\n".join(printable(line) for line in (diagnostic.message, *diagnostic.details))
+    path = _escape_property(printable(loc.path.as_posix()), ":,")
+    return (f"::{kind} file={path},line={loc.line},col={loc.column}::"
+            f"{_escape_property(message)}")
+
+
+def _plain_terminal() -> bool:
+    """A terminal that takes no escape codes: TERM unset, empty or 'dumb'."""
+    return os.environ.get("TERM", "") in ("", "dumb")
+
+
 @contextlib.contextmanager
 def _progress() -> Iterator[Progress | None]:
-    """Progress on stderr for long runs, when stderr is a terminal (else nothing): one line,
-    rewritten at most ten times a second and cleared at the end, errors or not."""
+    """Progress on stderr for long runs, when stderr is a terminal that takes escape codes
+    (else nothing): one line, rewritten at most ten times a second and cleared at the end,
+    errors or not."""
     stream = sys.stderr
-    if not stream.isatty():
+    if not stream.isatty() or _plain_terminal():
         yield None
         return
     shown, showing = 0.0, ""
@@ -163,7 +201,7 @@ def check(cards: Path | None, seeds: Path | None, strict: bool) -> None:
     with _progress() as progress:
         result = check_deck(project, lint=True, strict=strict, progress=progress)
     for warning in result.warnings:
-        click.echo(warning.format(), err=True)
+        _report(warning)
     count = len(result.warnings)
     warned = f", {count} warning{'s' if count != 1 else ''}" if count else ""
     click.echo(f"checked {result.cards} cards: no errors{warned}")
@@ -229,7 +267,8 @@ def new(file: Path, cloze: bool, card_id: str | None) -> None:
 @click.argument("base")
 @click.argument("head", required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text",
-              show_default=True)
+              show_default=True,
+              help="text for the terminal, markdown for a pull-request comment.")
 @_reporting
 def diff(base: str, head: str | None, fmt: str) -> None:
     """Cards added, changed (word diff) and retired between BASE and HEAD (default: the
@@ -305,7 +344,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
-    except click.exceptions.Abort:
+    except (Interrupted, KeyboardInterrupt):
+        click.echo("deckgen: interrupted", err=True)
+        return 130
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt):  # Ctrl-C outside a command's run
+            click.echo("deckgen: interrupted", err=True)
+            return 130
         click.echo("Aborted.", err=True)
         return 1
     except SystemExit as exc:
