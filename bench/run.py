@@ -30,13 +30,15 @@ from pathlib import Path
 
 CARDS_PER_FILE = 500
 CARDS_PER_SEED = 250
-WORDS = (
-    "therapist patient muscle tension pressure session treatment tissue pain relief spine disc "
-    "nerve fascia technique protocol stretch joint mobility range motion breathing fatigue "
-    "evidence study control group placebo outcome report observation claim caution training "
-    "safety harm principle contraindication overstimulation tone resting spasm support load "
-    "recovery care family column reader clinic physician practice experience memory case"
-).split()
+WORDS = [
+    "therapist", "patient", "muscle", "tension", "pressure", "session", "treatment", "tissue",
+    "pain", "relief", "spine", "disc", "nerve", "fascia", "technique", "protocol", "stretch",
+    "joint", "mobility", "range", "motion", "breathing", "fatigue", "evidence", "study",
+    "control", "group", "placebo", "outcome", "report", "observation", "claim", "caution",
+    "training", "safety", "harm", "principle", "contraindication", "overstimulation", "tone",
+    "resting", "spasm", "support", "load", "recovery", "care", "family", "column", "reader",
+    "clinic", "physician", "practice", "experience", "memory", "case",
+]
 
 
 VOCABULARY = [a + b for a in WORDS for b in ("", "s", "ing", "ed", "al", "ive", "ness", "ment")]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -173,20 +174,32 @@ def cli(debug: bool, directory: Path | None) -> None:
               "imported an earlier release would see their deck split in two (name), every "
               "update skipped (note type ids) or every card twice (guid_namespace): use it "
               "only to start a new deck on purpose.")
+@click.option("--dry-run", is_flag=True,
+              help="With --locked: build the deck in a temporary folder and discard it, so "
+              "nothing is left in the project (for pre-commit hooks).")
 @_reporting
 def build(cards: Path | None, seeds: Path | None, output: Path | None, locked: bool,
-          new_identity: bool) -> None:
+          new_identity: bool, dry_run: bool) -> None:
     """Check every card and citation, then write the deck."""
+    if dry_run and (not locked or output is not None):
+        raise click.UsageError("--dry-run checks deckgen.lock without writing anything: use it "
+                               "with --locked and without -o")
     started = time.perf_counter()
-    project = find_project(cards=cards, seeds=seeds, output=output)
-    with _progress() as progress:
-        result = build_deck(project, locked=locked, new_identity=new_identity, progress=progress,
-                            waiting=lambda message: click.echo(message, err=True))
+    with contextlib.ExitStack() as stack:
+        if dry_run:
+            scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="deckgen-")))
+            output = scratch / "deck.apkg"
+        project = find_project(cards=cards, seeds=seeds, output=output)
+        with _progress() as progress:
+            result = build_deck(project, locked=locked, new_identity=new_identity,
+                                progress=progress,
+                                waiting=lambda message: click.echo(message, err=True))
     elapsed = time.perf_counter() - started
     retired = f" (+{result.retired} retired)" if result.retired else ""
+    where = ("(dry run: deck discarded, deckgen.lock is up to date)" if dry_run
+             else f"{printable(result.output.as_posix())}")
     click.echo(
-        f"built {result.cards} cards{retired} in {result.decks} decks: "
-        f"{printable(result.output.as_posix())} "
+        f"built {result.cards} cards{retired} in {result.decks} decks: {where} "
         f"({_size(result.size)}, {elapsed:.2f} s)"
     )
 
