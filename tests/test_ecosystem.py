@@ -149,3 +149,41 @@ def test_published_build_hook_leaves_nothing_and_follows_deckgen_yaml(tmp_path: 
 def _mkdir(path: Path) -> Path:
     path.mkdir(parents=True)
     return path
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX paths of the virtual environment")
+def test_a_wheel_in_a_clean_environment_builds_the_starter_deck_byte_identically(
+        tmp_path: Path) -> None:
+    """The wheel (with its package data: the note types' CSS and templates) installed into a
+    new virtual environment, with nothing else of this checkout, builds the same bytes."""
+    wheels = tmp_path / "wheels"
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w",
+                            str(wheels), str(REPO)], capture_output=True, text=True, check=False)
+    assert built.returncode == 0, built.stderr
+    (wheel,) = wheels.glob("deckgen-*.whl")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    installed = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
+                                "-c", str(REPO / ".ci" / "constraints.txt"), str(wheel)],
+                               capture_output=True, text=True, check=False)
+    assert installed.returncode == 0, installed.stderr
+    decks = []
+    for name, deckgen in (("clean", venv / "bin" / "deckgen"),
+                          ("checkout", Path(sys.executable).parent / "deckgen")):
+        project = tmp_path / name
+        project.mkdir()
+        for item in ("deckgen.yaml", "deckgen.lock"):
+            shutil.copy2(REPO / item, project / item)
+        for item in ("cards", "seeds"):
+            shutil.copytree(REPO / item, project / item)
+        run = subprocess.run([str(deckgen), "build", "--locked", "-o", "deck.apkg"],
+                             cwd=tmp_path / "clean" if name == "clean" else project,
+                             capture_output=True, text=True, check=False,
+                             env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+        assert run.returncode == 0, run.stderr
+        decks.append((project / "deck.apkg").read_bytes())
+    assert decks[0] == decks[1]
+    origin = subprocess.run([str(venv / "bin" / "python"), "-c",
+                             "import deckgen; print(deckgen.__file__)"],
+                            capture_output=True, text=True, check=True, cwd=tmp_path).stdout
+    assert origin.startswith(str(venv))
