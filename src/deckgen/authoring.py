@@ -16,7 +16,7 @@ from .lint import QUOTE_MAX_WORDS, QUOTE_MIN_WORDS
 from .lint import words as text_words
 from .lock import read_lock
 from .project import Project
-from .schema import ID_RE, CardFile, validate
+from .schema import ID_RE
 from .seeds import SeedText, load_seeds
 from .yamlsource import load_yaml
 
@@ -91,18 +91,20 @@ def yaml_quoted(text: str) -> str:
 
 
 def used_ids(project: Project) -> set[str]:
-    """Every id in the deck's card files, and every id the lock remembers (live or retired)."""
+    """Every id in the deck's card files (as the loader reads them: every scalar is text), and
+    every id the lock remembers (live or retired)."""
     lock = read_lock(project.lock_path)
     ids = set(lock.cards) | set(lock.retired)
     for path in find_card_files(project.cards_dir):
         try:
-            card_file, _ = validate(load_yaml(path), CardFile)
+            data = load_yaml(path).data
         except DeckgenError:  # (an empty or broken file: its ids as the text shows them)
-            card_file = None
-        if card_file is not None:
-            ids |= {card.id for card in card_file.cards}
-        else:
             ids |= set(re.findall(r"^\s*-\s*id:\s*([a-z0-9-]+)", path.read_text("utf-8"), re.M))
+            continue
+        cards = data.get("cards") if isinstance(data, dict) else None
+        for card in cards if isinstance(cards, list) else ():
+            if isinstance(card, dict) and isinstance(card.get("id"), str):
+                ids.add(card["id"])
     return ids
 
 

@@ -111,10 +111,24 @@ class _Refused(Exception):
     pass
 
 
-def with_card(text: str, card: dict[str, Any]) -> str:
+_FAST = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """The YAML node tree with each node's position (libyaml's, which counts characters as
+    PyYAML's own parser does; that parser decides when libyaml gives up)."""
+    try:
+        return yaml.compose(text, Loader=_FAST)
+    except yaml.YAMLError:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
+def with_card(text: str, card: dict[str, Any], root: yaml.Node | None = None) -> str:
     """``text`` with ``card`` added at the end of its ``cards`` sequence (raise :class:`_Refused`
-    with the reason when the layout does not allow it)."""
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    with the reason when the layout does not allow it). ``root``: ``text`` composed, if it is
+    already."""
+    if root is None:
+        root = _compose(text)
     if text and not text.endswith("\n"):
         text += "\n"
     if root is None:  # empty, or comments only
@@ -168,12 +182,14 @@ def with_card(text: str, card: dict[str, Any]) -> str:
 def add_card(path: Path, card: dict[str, Any], schema_path: str) -> None:
     """Add ``card`` to the card file at ``path`` (made, naming ``schema_path``, if missing);
     never leave the file other than as it was or with exactly that card more."""
+    root: yaml.Node | None = None
     if path.exists():
         text = read_text(path, "YAML file")
         try:
-            blank = yaml.compose(text, Loader=yaml.SafeLoader) is None  # comments only
+            root = _compose(text)
+            blank = root is None  # empty, or comments only
         except yaml.YAMLError:
-            blank = False
+            blank = False  # (the loader says what is wrong, located)
         if blank:
             old: dict[str, Any] | None = {}
         else:
@@ -182,7 +198,7 @@ def add_card(path: Path, card: dict[str, Any], schema_path: str) -> None:
     else:
         text, old = SCHEMA_COMMENT.format(schema_path), {}
     try:
-        new_text = with_card(text, card)
+        new_text = with_card(text, card, root)
     except (_Refused, yaml.YAMLError) as exc:
         reason = str(exc) if isinstance(exc, _Refused) else "the file is not plain YAML"
         raise DeckgenError([Diagnostic(Location(path), f"cannot add a card to this file: "
