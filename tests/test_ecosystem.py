@@ -106,7 +106,7 @@ def test_pre_commit_run_all_files(tmp_path: Path) -> None:
     assert "deckgen build --locked" in run.stdout
     assert not list(copy.glob("build/*.apkg"))
     if not _reachable("https://github.com/astral-sh/ruff-pre-commit"):
-        if os.environ.get("CI"):
+        if os.environ.get("GITHUB_ACTIONS") == "true":  # (where CI can reach them)
             raise AssertionError("the hook repositories cannot be fetched")
         pytest.skip("github.com cannot be reached: the remote hooks were not run")
     run = _pre_commit("run", "--all-files", cwd=copy)

@@ -58,7 +58,8 @@ def _reporting(func: F) -> F:
         except (click.exceptions.Exit, click.ClickException):
             raise
         except KeyboardInterrupt:  # (before click turns it into "Aborted!" and exit 1)
-            raise Interrupted() from None
+            click.echo(INTERRUPTED, err=True)
+            raise click.exceptions.Exit(130) from None
         except Exception as exc:
             if debug:
                 traceback.print_exc()
@@ -74,8 +75,8 @@ def _reporting(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class Interrupted(Exception):
-    """Ctrl-C: the run stops with one line and exit code 130 (128 + SIGINT), as shells expect."""
+# Ctrl-C: the run stops with one line and exit code 130 (128 + SIGINT), as shells expect
+INTERRUPTED = "deckgen: interrupted"
 
 
 def _report(diagnostic: Diagnostic) -> None:
@@ -350,19 +351,21 @@ def _size(size: int) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (callable from tests)."""
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="deckgen",
-                 standalone_mode=False)
+        code = cli.main(args=list(argv) if argv is not None else None, prog_name="deckgen",
+                        standalone_mode=False)
+        if isinstance(code, int):  # (click returns an Exit's code in this mode)
+            return code
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
-    except (Interrupted, KeyboardInterrupt):
-        click.echo("deckgen: interrupted", err=True)
+    except KeyboardInterrupt:
+        click.echo(INTERRUPTED, err=True)
         return 130
     except click.exceptions.Abort as exc:
         if isinstance(exc.__context__, KeyboardInterrupt):  # Ctrl-C outside a command's run
-            click.echo("deckgen: interrupted", err=True)
+            click.echo(INTERRUPTED, err=True)
             return 130
         click.echo("Aborted.", err=True)
         return 1
