@@ -384,3 +384,16 @@ def test_quote_ranks_whole_quotable_sentences_first(project: Project) -> None:
         'tension was gone, and the patient felt worse."\n'
         "line 7 (100%; 3 words; a quote has 5 to 60):\n"
         '      quote: "pathological tension gone"\n')
+
+
+def test_the_lock_of_a_big_deck_is_read(project: Project) -> None:
+    """A lock has a line of some 300 bytes per card: a 100,000-card deck's is about 30 MB, over
+    the 16 MiB a YAML file may have. It is read (and a build of the project works)."""
+    assert project.run("build").exit_code == 0
+    lock = project.root / "deckgen.lock"
+    text = lock.read_text(encoding="utf-8")
+    lock.write_text(text.rstrip("\n") + " " * (17 * 1024 * 1024) + "\n", encoding="utf-8")
+    result = project.run("check")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert project.run("build").exit_code == 0
+    assert lock.read_text(encoding="utf-8") == text
