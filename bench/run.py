@@ -1,4 +1,4 @@
-"""Benchmark: deckgen check and build on synthetic projects of N cards, next to plain genanki.
+"""Benchmark: every deckgen command on synthetic projects of N cards, next to plain genanki.
 
     python bench/run.py                 # N = 10,000 and 100,000
     python bench/run.py --sizes 1000    # any sizes
@@ -10,6 +10,11 @@ card cites a real sentence of its seed, and every fifth card has Markdown in a f
 is measured with the lock file in place, as in a real project. The baseline is a plain genanki
 script that reads the notes deckgen wrote (guid, deck, tags, the nine fields) from a JSON file
 and writes them again, with the same decks.
+
+The other commands run on the same project, made a git repository: ``diff HEAD~1 HEAD`` after a
+commit that changes one card file (one word in each of its cards' caveats), ``preview``,
+``stats``, ``quote`` (a seed and four words of one of its sentences) and ``new`` (a card added
+to a card file, which is put back before each run).
 """
 
 from __future__ import annotations
@@ -30,13 +35,15 @@ from pathlib import Path
 
 CARDS_PER_FILE = 500
 CARDS_PER_SEED = 250
-WORDS = (
-    "therapist patient muscle tension pressure session treatment tissue pain relief spine disc "
-    "nerve fascia technique protocol stretch joint mobility range motion breathing fatigue "
-    "evidence study control group placebo outcome report observation claim caution training "
-    "safety harm principle contraindication overstimulation tone resting spasm support load "
-    "recovery care family column reader clinic physician practice experience memory case"
-).split()
+WORDS = [
+    "therapist", "patient", "muscle", "tension", "pressure", "session", "treatment", "tissue",
+    "pain", "relief", "spine", "disc", "nerve", "fascia", "technique", "protocol", "stretch",
+    "joint", "mobility", "range", "motion", "breathing", "fatigue", "evidence", "study",
+    "control", "group", "placebo", "outcome", "report", "observation", "claim", "caution",
+    "training", "safety", "harm", "principle", "contraindication", "overstimulation", "tone",
+    "resting", "spasm", "support", "load", "recovery", "care", "family", "column", "reader",
+    "clinic", "physician", "practice", "experience", "memory", "case",
+]
 
 
 VOCABULARY = [a + b for a in WORDS for b in ("", "s", "ing", "ed", "al", "ive", "ness", "ment")]
@@ -197,18 +204,57 @@ def main() -> None:
             (root / "baseline.py").write_text(BASELINE, encoding="utf-8")
             base_s, _ = best_of(args.runs, [sys.executable, "baseline.py", "notes.json",
                                             "baseline.apkg"], root)
-            rows.append((n, check_s, build_s, base_s, build_s / base_s, max(check_mb, build_mb)))
+            others = time_other_commands(root, deckgen, args.runs)
+            rows.append((n, check_s, build_s, base_s, build_s / base_s, *others,
+                         max(check_mb, build_mb)))
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
         else:
             print(f"projects kept in {work}")
-    print(f"{'N':>8}  {'check s':>8}  {'build s':>8}  {'baseline s':>10}  {'build/base':>10}  "
-          f"{'peak MiB':>8}")
-    for n, c, b, base, ratio, rss in rows:
-        print(f"{n:>8}  {c:>8.2f}  {b:>8.2f}  {base:>10.2f}  {ratio:>10.2f}  {rss:>8.0f}")
+    names = ("check s", "build s", "baseline s", "build/base", "diff s", "preview s", "stats s",
+             "quote s", "new s", "peak MiB")
+    print(f"{'N':>8}  " + "  ".join(f"{name:>10}" for name in names))
+    for n, *values in rows:
+        print(f"{n:>8}  " + "  ".join(f"{v:>10.2f}" for v in values[:-1])
+              + f"  {values[-1]:>10.0f}")
     if len(rows) >= 2:
         print(f"build time ratio {rows[-1][0]}/{rows[0][0]}: {rows[-1][2] / rows[0][2]:.1f}")
+    for n, *values in rows:
+        print(f"{n}: diff/check {values[4] / values[0]:.2f}")
+
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.org",
+           "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.org",
+           "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True,
+                   env={**os.environ, **GIT_ENV})
+
+
+def time_other_commands(root: Path, deckgen: list[str], runs: int) -> tuple[float, ...]:
+    """diff (one file changed, committed), preview, stats, quote and new: best of ``runs``."""
+    (root / ".gitignore").write_text("build/\nnotes.json\nbaseline.*\n", encoding="utf-8")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    changed = root / "cards" / "part-0001.yaml"
+    changed.write_text(changed.read_text(encoding="utf-8").replace(
+        "Synthetic claim, no data.", "Synthetic claim, no data at all."), encoding="utf-8")
+    git(root, "commit", "-q", "-am", "one file changed")
+    diff_s, _ = best_of(runs, [*deckgen, "diff", "HEAD~1", "HEAD"], root)
+    preview_s, _ = best_of(runs, [*deckgen, "preview", "-o", "build/preview"], root)
+    stats_s, _ = best_of(runs, [*deckgen, "stats"], root)
+    seed_text = (root / "seeds" / "seed-0.txt").read_text(encoding="utf-8")
+    words = " ".join(seed_text.split()[40:44]).strip(".")
+    quote_s, _ = best_of(runs, [*deckgen, "quote", "seed-0", words], root)
+    new_times = []
+    for _ in range(runs):
+        new_times.append(measure([*deckgen, "new", "cards/part-0000.yaml"], root)[0])
+        git(root, "checkout", "-q", "--", "cards/part-0000.yaml")
+    return diff_s, preview_s, stats_s, quote_s, min(new_times)
 
 
 if __name__ == "__main__":

@@ -43,12 +43,15 @@ def test_schema_command_writes_the_schemas(project: Project) -> None:
 
 
 def test_quote_prints_verbatim_candidates_with_lines(project: Project) -> None:
-    result = project.run("quote", "tiny", "overstimulation provable", "-n", "2")
+    result = project.run("quote", "tiny", "overstimulation provable", "-n", "3")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == (
+    assert result.stdout == (  # whole sentences that make a quote first, then the others
         "line 10 (80%):\n"
         '      quote: "Overstimulation is not objectively provable — the author says so himself."\n'
-        "line 8 (74%):\n"
+        "line 3 (50%):\n"
+        '      quote: "In all healthcare fields, there is a foundational principle: “First, do no '
+        'harm.”"\n'
+        "line 8 (74%; 3 words; a quote has 5 to 60):\n"
         '      quote: "When overstimulation occurs"\n'
     )
     unknown = project.run("quote", "tinny", "x")
@@ -103,6 +106,14 @@ def test_diff_reports_a_pull_request_exactly(project: Project) -> None:
         "1 added, 1 changed, 0 retired\n"
         "Added:\n"
         "  + pressure-harm\n"
+        "      question: According to the tiny seed, what is the second way massage harms?\n"
+        "      answer: When excessive pressure is applied.\n"
+        "      evidence: expert-opinion\n"
+        "      caveat: One expert's judgement, stated without data.\n"
+        "      source: tiny: A Tiny Seed · A. Author · Test Press · https://example.org/tiny\n"
+        "      quote: When excessive pressure is applied (line 7)\n"
+        "      tags: safety, seed::tiny, evidence::expert-opinion\n"
+        "      deck: Test deck::Safety\n"
         "Changed:\n"
         "  ~ do-no-harm\n"
         "      answer: First, do [-no harm.-] {+*no* harm at all.+}\n"
@@ -110,7 +121,15 @@ def test_diff_reports_a_pull_request_exactly(project: Project) -> None:
     markdown = project.run("diff", "HEAD~1", "HEAD", "--format", "markdown")
     assert markdown.stdout == (
         "### Deck changes\n\n1 added, 1 changed, 0 retired\n\n"
-        "**Added**\n- `pressure-harm`\n\n"
+        "**Added**\n- `pressure-harm`\n"
+        "  - question: According to the tiny seed, what is the second way massage harms?\n"
+        "  - answer: When excessive pressure is applied.\n"
+        "  - evidence: expert-opinion\n"
+        "  - caveat: One expert's judgement, stated without data.\n"
+        "  - source: tiny: A Tiny Seed · A. Author · Test Press · https://example.org/tiny\n"
+        "  - quote: When excessive pressure is applied (line 7)\n"
+        "  - tags: safety, seed::tiny, evidence::expert-opinion\n"
+        "  - deck: Test deck::Safety\n\n"
         "**Changed**\n- `do-no-harm`\n"
         "  - answer: First, do ~~no harm.~~ ***no* harm at all.**\n"
     )

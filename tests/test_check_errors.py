@@ -108,7 +108,9 @@ CASES = [
                   "    evidence: expert-opinion\n"),
         "cards/bad.yaml:7:14: error: quote not found in seed 'tiny'\n"
         "    nearest passage (tiny.txt, line 7):\n"
-        "      When excessive pressure is applied",
+        "      When excessive pressure is applied\n"
+        "    differs at line 7 ([-the quote's words-] {+the seed's+}):\n"
+        "      When [-too much-] {+excessive+} pressure is applied",
         id="quote-not-found",
     ),
     pytest.param(
@@ -174,6 +176,8 @@ def test_a_duplicate_id_is_reported_even_when_the_first_card_has_errors(project:
         "cards/a.yaml:7:14: error: quote not found in seed 'tiny'",
         "    nearest passage (tiny.txt, line 7):",
         "      When excessive pressure is applied",
+        "    differs at line 7 ([-the quote's words-] {+the seed's+}):",
+        "      When [-gentle-] {+excessive+} pressure is applied",
         "cards/a.yaml:9:9: error: duplicate card id 'same' (first used at cards/a.yaml:2:9)",
         "2 errors",
     ]
@@ -200,7 +204,8 @@ def test_not_in_a_project(tmp_path: Project) -> None:
     result = p.run("check")
     assert result.exit_code == 1
     assert result.stderr == (
-        "deckgen.yaml:1:1: error: no deckgen.yaml here; run deckgen from the project root\n"
+        "deckgen.yaml:1:1: error: no deckgen.yaml here or in any folder above; run deckgen "
+        "inside a deckgen project, or name its folder with 'deckgen -C DIR'\n"
         "1 error\n"
     )
 

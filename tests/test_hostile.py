@@ -40,7 +40,7 @@ def test_an_interrupted_build_keeps_the_previous_deck(
 
     monkeypatch.setattr(package, "_add", interrupted)
     result = project.run("build")  # Ctrl-C while the zip is written
-    assert result.exit_code == 1
+    assert (result.exit_code, result.stderr) == (130, "deckgen: interrupted\n")
     assert "Traceback" not in result.stderr
     assert project.output.read_bytes() == previous
     assert sorted(p.name for p in project.output.parent.iterdir()) == ["test.apkg"]

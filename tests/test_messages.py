@@ -159,6 +159,8 @@ def test_each_card_of_a_file_with_a_schema_error_is_still_checked(project: Proje
         "cards/safety.yaml:13:14: error: quote not found in seed 'tiny'\n"
         "    nearest passage (tiny.txt, line 7):\n"
         "      When excessive pressure is applied\n"
+        "    differs at line 7 ([-the quote's words-] {+the seed's+}):\n"
+        "      When excessive pressure is [-applyed-] {+applied+}\n"
         "cards/safety.yaml:21:15: error: evidence level 'systematic-review' is stronger than "
         "seed 'tiny' allows (max_evidence: expert-opinion)\n"
         "3 errors\n")
@@ -203,16 +205,23 @@ def test_diff_escapes_the_card_text_it_shows(project: Project) -> None:
     project.write("cards/safety.yaml", CARDS_YAML.replace(
         "answer: First, do no harm.", 'answer: "First, do \\e[2J no\\u2028harm."').replace(
         "id: overstimulation-cloze", 'id: "new\\ncard"'))
+    result = project.run("diff", "HEAD")  # (the build's own errors, as the build reports them)
+    assert (result.exit_code, result.stderr) == (1, (
+        "cards/safety.yaml:6:13: error: text contains a control character (U+001B); remove it\n"
+        "cards/safety.yaml:11:9: error: id 'new\\x0acard' must be lowercase letters, digits and "
+        "single '-' between them\n2 errors\n"))
+    project.write("cards/safety.yaml", CARDS_YAML.replace(
+        "answer: First, do no harm.", 'answer: "First, do \\u202e no\\u2028harm."').replace(
+        "id: overstimulation-cloze", "id: new-card"))
     result = project.run("diff", "HEAD")
-    assert (result.exit_code, result.stdout) == (0, (
-        "1 added, 1 changed, 1 retired\n"
-        "Added:\n"
-        "  + new\\x0acard\n"
+    assert (result.exit_code, result.stdout.splitlines()[:3]) == (0, [
+        "1 added, 1 changed, 1 retired", "Added:", "  + new-card"])
+    assert result.stdout.endswith(
         "Retired:\n"
         "  - overstimulation-cloze\n"
         "Changed:\n"
         "  ~ do-no-harm\n"
-        "      answer: First, do {+\\x1b[2J+} no harm.\n"))
+        "      answer: First, do {+\\u202e+} no harm.\n")
 
 
 def test_quote_prints_a_passage_escaped_as_the_yaml_it_pastes_as(project: Project) -> None:

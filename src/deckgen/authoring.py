@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
 
-from .cards import find_card_files
+from .cardinsert import add_card, skeleton
+from .cards import find_card_files, is_card_file_name
 from .errors import DeckgenError, Diagnostic, Location, did_you_mean
+from .lint import QUOTE_MAX_WORDS, QUOTE_MIN_WORDS
+from .lint import words as text_words
 from .lock import read_lock
 from .project import Project
-from .schema import CardFile, validate
+from .schema import ID_RE
 from .seeds import SeedText, load_seeds
 from .yamlsource import load_yaml
-
-SCHEMA_COMMENT = "# yaml-language-server: $schema={}\n"
 
 
 @dataclass(frozen=True)
@@ -24,21 +26,49 @@ class Candidate:
     line: int
     passage: str
     score: float
+    problem: str | None = None  # why it breaks the quote rules (DG109) as it stands
+
+
+# where a sentence ends: after . ! ? (and any closing quotes or brackets) before white space;
+# at a blank line; before a line that starts a list item
+_NL = r"(?:\r\n|\r|\n)"
+_SENTENCE_END = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*(?=\s|$)"
+                           rf"|{_NL}[ \t]*(?:{_NL}[ \t]*)+"
+                           rf"|{_NL}(?=[ \t]*(?:\d+[.)]|[-*\u2022])[ \t])")
+_LIST_MARK = re.compile(r"^(?:\d+[.)]|[-*\u2022])\s+")
 
 
 def _sentences(seed: SeedText) -> list[tuple[int, str]]:
-    """The seed's sentences (and list lines), each with the line it starts on, verbatim."""
+    """The seed's sentences, whole (a sentence may run over several lines; a list item is
+    one), each with the line it starts on, verbatim with white space collapsed."""
     out = []
-    for match in re.finditer(r"[^\n.!?]+(?:[.!?]+[\"\u201d\u2019)]*|(?=\n)|$)", seed.text):
-        text = " ".join(match.group().split())
-        if len(text.split()) >= 2:
-            out.append((seed.line_of(match.start() + len(match.group()) - len(
-                match.group().lstrip())), text))
+    text = seed.text
+    cuts = [0, *(m.end() for m in _SENTENCE_END.finditer(text)), len(text)]
+    for start, end in itertools.pairwise(cuts):
+        chunk = text[start:end]
+        lead = len(chunk) - len(chunk.lstrip())
+        mark = _LIST_MARK.match(chunk[lead:])
+        if mark:
+            lead += mark.end()
+        sentence = " ".join(chunk[lead:].split())
+        if len(sentence.split()) >= 2:
+            out.append((seed.line_of(start + lead), sentence))
     return out
 
 
+def quote_problem(passage: str) -> str | None:
+    """Why a passage, as it stands, breaks the quote rules (DG109), or None."""
+    n = len(text_words(passage))
+    if "..." in passage or "\u2026" in passage:
+        return "it holds an elision"
+    if not QUOTE_MIN_WORDS <= n <= QUOTE_MAX_WORDS:
+        return f"{n} words; a quote has {QUOTE_MIN_WORDS} to {QUOTE_MAX_WORDS}"
+    return None
+
+
 def find_quotes(project: Project, seed_id: str, words: str, limit: int = 5) -> list[Candidate]:
-    """The passages of a seed most like ``words`` (fuzzy), best first, verbatim."""
+    """The passages of a seed most like ``words`` (fuzzy), verbatim: whole sentences that
+    satisfy the quote rules first, then the others, each group best first."""
     seeds = load_seeds(project.seeds_dir)
     seed = seeds.get(seed_id)
     if seed is None:
@@ -48,9 +78,11 @@ def find_quotes(project: Project, seed_id: str, words: str, limit: int = 5) -> l
         )])
     sentences = _sentences(seed)
     found = process.extract(words, [s for _, s in sentences], scorer=fuzz.partial_ratio,
-                            processor=utils.default_process, limit=limit, score_cutoff=50)
-    ranked = sorted(found, key=lambda m: (-m[1], sentences[m[2]][0]))
-    return [Candidate(sentences[i][0], sentences[i][1], score) for _, score, i in ranked]
+                            processor=utils.default_process, limit=None, score_cutoff=50)
+    found_all = [Candidate(sentences[i][0], sentences[i][1], score,
+                           quote_problem(sentences[i][1])) for _, score, i in found]
+    ranked = sorted(found_all, key=lambda c: (c.problem is not None, -c.score, c.line))
+    return ranked[:limit]
 
 
 def yaml_quoted(text: str) -> str:
@@ -59,52 +91,50 @@ def yaml_quoted(text: str) -> str:
 
 
 def used_ids(project: Project) -> set[str]:
-    """Every id in the deck's card files, and every id the lock remembers (live or retired)."""
+    """Every id in the deck's card files (as the loader reads them: every scalar is text), and
+    every id the lock remembers (live or retired)."""
     lock = read_lock(project.lock_path)
     ids = set(lock.cards) | set(lock.retired)
     for path in find_card_files(project.cards_dir):
-        card_file, _ = validate(load_yaml(path), CardFile)
-        if card_file is not None:
-            ids |= {card.id for card in card_file.cards}
-        else:
+        try:
+            data = load_yaml(path).data
+        except DeckgenError:  # (an empty or broken file: its ids as the text shows them)
             ids |= set(re.findall(r"^\s*-\s*id:\s*([a-z0-9-]+)", path.read_text("utf-8"), re.M))
+            continue
+        cards = data.get("cards") if isinstance(data, dict) else None
+        for card in cards if isinstance(cards, list) else ():
+            if isinstance(card, dict) and isinstance(card.get("id"), str):
+                ids.add(card["id"])
     return ids
 
 
-def new_card(project: Project, path: Path) -> str:
-    """Append a card skeleton with a fresh id to ``path`` (created if missing); return the id."""
-    if not path.resolve().is_relative_to(project.cards_dir.resolve()) or path.suffix not in (
-        ".yaml", ".yml"
+def new_card(project: Project, path: Path, card_id: str | None = None,
+             cloze: bool = False) -> str:
+    """Add a card skeleton (basic, or cloze) with a fresh id (or ``card_id``, if no card has ever
+    used it) at the end of the ``cards`` of ``path`` (made if missing); return the id. The file
+    is changed structurally or not at all (see :mod:`deckgen.cardinsert`)."""
+    if not path.resolve().is_relative_to(project.cards_dir.resolve()) or not is_card_file_name(
+        path.name
     ):
         raise DeckgenError([Diagnostic(
             Location(path), f"a card file is a .yaml file inside {project.cards_dir.as_posix()}/"
         )])
-    stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "card"
     taken = used_ids(project)
-    number = 1
-    while f"{stem}-{number}" in taken:
-        number += 1
-    card_id = f"{stem}-{number}"
-    skeleton = (
-        f"  - id: {card_id}\n"
-        "    question: TODO According to <source>, …?\n"
-        "    answer: TODO\n"
-        "    source:\n"
-        "      seed: TODO  # deckgen quote SEED \"words\" finds a passage\n"
-        "      quote: TODO\n"
-        "    evidence: TODO  # see README, Evidence levels\n"
-        "    caveat: TODO what the evidence lacks, in one sentence\n"
-    )
-    if path.exists():
-        text = path.read_text(encoding="utf-8")
-        if text and not text.endswith("\n"):
-            text += "\n"
-        text = re.sub(r"^cards:\s*\[\s*\]\s*$", "cards:", text, flags=re.M)
-    else:
-        schema = Path("schema/card-file.schema.json")
-        rel = Path(*[".."] * (len(path.parent.resolve().relative_to(
-            project.root.resolve()).parts))) / schema
-        text = SCHEMA_COMMENT.format(rel.as_posix()) + "cards:\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text + skeleton, encoding="utf-8")
+    if card_id is None:
+        stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "card"
+        number = 1
+        while f"{stem}-{number}" in taken:
+            number += 1
+        card_id = f"{stem}-{number}"
+    elif not ID_RE.fullmatch(card_id):
+        raise DeckgenError([Diagnostic(Location(path), f"--id '{card_id}' is not a card id: "
+                                       "lowercase letters, digits and '-'")])
+    elif card_id in taken:
+        raise DeckgenError([Diagnostic(Location(path), f"--id '{card_id}' is already used by a "
+                                       "card, or was used by a retired one: ids are never "
+                                       "reused")])
+    schema = Path("schema/card-file.schema.json")
+    rel = Path(*[".."] * (len(path.parent.resolve().relative_to(
+        project.root.resolve()).parts))) / schema
+    add_card(path, skeleton(card_id, cloze), rel.as_posix())
     return card_id

@@ -6,7 +6,9 @@ Exit codes: 0 success, 1 errors in the input, 2 usage errors, 3 internal errors 
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -26,7 +28,7 @@ from .errors import DeckgenError, Diagnostic, Location, printable
 from .media import diff_text as media_diff
 from .media import project_media
 from .media import stats_text as media_stats
-from .project import load_project
+from .project import find_project, find_root
 from .schema import json_schemas
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -50,14 +52,17 @@ def _reporting(func: F) -> F:
             return func(*args, **kwargs)
         except DeckgenError as exc:
             for diagnostic in exc.diagnostics:
-                click.echo(diagnostic.format(), err=True)
+                _report(diagnostic)
             count = sum(d.severity == "error" for d in exc.diagnostics)
             warnings = len(exc.diagnostics) - count
             extra = f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
             click.echo(f"{count} error{'s' if count != 1 else ''}{extra}", err=True)
             sys.exit(1)
-        except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt):
+        except (click.exceptions.Exit, click.ClickException):
             raise
+        except KeyboardInterrupt:  # (before click turns it into "Aborted!" and exit 1)
+            click.echo(INTERRUPTED, err=True)
+            raise click.exceptions.Exit(130) from None
         except Exception as exc:
             if debug:
                 traceback.print_exc()
@@ -73,12 +78,48 @@ def _reporting(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+# Ctrl-C: the run stops with one line and exit code 130 (128 + SIGINT), as shells expect
+INTERRUPTED = "deckgen: interrupted"
+
+
+def _report(diagnostic: Diagnostic) -> None:
+    """One diagnostic on stderr; under GitHub Actions also as a workflow command, which the
+    pull request shows as an annotation at the file and line."""
+    click.echo(diagnostic.format(), err=True)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        click.echo(github_annotation(diagnostic), err=True)
+
+
+def _escape_property(text: str, extra: str = "") -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    for char in extra:
+        text = text.replace(char, f"%{ord(char):02X}")
+    return text
+
+
+def github_annotation(diagnostic: Diagnostic) -> str:
+    """``::error file=…,line=…,col=…::message`` (GitHub's workflow command; values escaped as
+    the runner unescapes them, and shown as :func:`printable` shows them)."""
+    loc = diagnostic.location
+    kind = "warning" if diagnostic.severity == "warning" else "error"
+    message = "\n".join(printable(line) for line in (diagnostic.message, *diagnostic.details))
+    path = _escape_property(printable(loc.path.as_posix()), ":,")
+    return (f"::{kind} file={path},line={loc.line},col={loc.column}::"
+            f"{_escape_property(message)}")
+
+
+def _plain_terminal() -> bool:
+    """A terminal that takes no escape codes: TERM unset, empty or 'dumb'."""
+    return os.environ.get("TERM", "") in ("", "dumb")
+
+
 @contextlib.contextmanager
 def _progress() -> Iterator[Progress | None]:
-    """Progress on stderr for long runs, when stderr is a terminal (else nothing): one line,
-    rewritten at most ten times a second and cleared at the end, errors or not."""
+    """Progress on stderr for long runs, when stderr is a terminal that takes escape codes
+    (else nothing): one line, rewritten at most ten times a second and cleared at the end,
+    errors or not."""
     stream = sys.stderr
-    if not stream.isatty():
+    if not stream.isatty() or _plain_terminal():
         yield None
         return
     shown, showing = 0.0, ""
@@ -112,8 +153,17 @@ def _print_version(ctx: click.Context) -> None:
               callback=lambda ctx, _, value: _print_version(ctx) if value else None,
               help="Show the version and exit.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
-def cli(debug: bool) -> None:
-    """Compile cited, evidence-levelled flashcards (YAML) into an Anki deck."""
+@click.option("-C", "directory", metavar="DIR", type=click.Path(path_type=Path, file_okay=False,
+              exists=True), help="Run as if deckgen had been started in DIR (as 'git -C').")
+def cli(debug: bool, directory: Path | None) -> None:
+    """Compile cited, evidence-levelled flashcards (YAML) into an Anki deck.
+
+    Commands find the project by looking for deckgen.yaml in the current folder, then in each
+    folder above it (as git finds .git); paths in messages are relative to where you stand."""
+    if directory is not None:
+        before = os.getcwd()
+        os.chdir(directory)
+        click.get_current_context().call_on_close(lambda: os.chdir(before))
 
 
 @cli.command()
@@ -128,20 +178,32 @@ def cli(debug: bool) -> None:
               "imported an earlier release would see their deck split in two (name), every "
               "update skipped (note type ids) or every card twice (guid_namespace): use it "
               "only to start a new deck on purpose.")
+@click.option("--dry-run", is_flag=True,
+              help="With --locked: build the deck in a temporary folder and discard it, so "
+              "nothing is left in the project (for pre-commit hooks).")
 @_reporting
 def build(cards: Path | None, seeds: Path | None, output: Path | None, locked: bool,
-          new_identity: bool) -> None:
+          new_identity: bool, dry_run: bool) -> None:
     """Check every card and citation, then write the deck."""
+    if dry_run and (not locked or output is not None):
+        raise click.UsageError("--dry-run checks deckgen.lock without writing anything: use it "
+                               "with --locked and without -o")
     started = time.perf_counter()
-    project = load_project(Path("."), cards=cards, seeds=seeds, output=output)
-    with _progress() as progress:
-        result = build_deck(project, locked=locked, new_identity=new_identity, progress=progress,
-                            waiting=lambda message: click.echo(message, err=True))
+    with contextlib.ExitStack() as stack:
+        if dry_run:
+            scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="deckgen-")))
+            output = scratch / "deck.apkg"
+        project = find_project(cards=cards, seeds=seeds, output=output)
+        with _progress() as progress:
+            result = build_deck(project, locked=locked, new_identity=new_identity,
+                                progress=progress,
+                                waiting=lambda message: click.echo(message, err=True))
     elapsed = time.perf_counter() - started
     retired = f" (+{result.retired} retired)" if result.retired else ""
+    where = ("(dry run: deck discarded, deckgen.lock is up to date)" if dry_run
+             else f"{printable(result.output.as_posix())}")
     click.echo(
-        f"built {result.cards} cards{retired} in {result.decks} decks: "
-        f"{printable(result.output.as_posix())} "
+        f"built {result.cards} cards{retired} in {result.decks} decks: {where} "
         f"({_size(result.size)}, {elapsed:.2f} s)"
     )
 
@@ -152,11 +214,11 @@ def build(cards: Path | None, seeds: Path | None, output: Path | None, locked: b
 @_reporting
 def check(cards: Path | None, seeds: Path | None, strict: bool) -> None:
     """Run every check and the card-writing rules; write nothing."""
-    project = load_project(Path("."), cards=cards, seeds=seeds)
+    project = find_project(cards=cards, seeds=seeds)
     with _progress() as progress:
         result = check_deck(project, lint=True, strict=strict, progress=progress)
     for warning in result.warnings:
-        click.echo(warning.format(), err=True)
+        _report(warning)
     count = len(result.warnings)
     warned = f", {count} warning{'s' if count != 1 else ''}" if count else ""
     click.echo(f"checked {result.cards} cards: no errors{warned}")
@@ -164,10 +226,13 @@ def check(cards: Path | None, seeds: Path | None, strict: bool) -> None:
 
 @cli.command()
 @click.option("-o", "--output-dir", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("schema"), show_default=True, help="Where to write the schemas.")
+              help="Where to write the schemas (default: the project's schema folder, or "
+              "'schema' outside a project).")
 @_reporting
-def schema(output_dir: Path) -> None:
+def schema(output_dir: Path | None) -> None:
     """Write the JSON Schemas of card files, the seed manifest and the project file."""
+    if output_dir is None:
+        output_dir = (find_root() or Path(".")) / "schema"
     output_dir.mkdir(parents=True, exist_ok=True)
     for name, text in json_schemas().items():
         (output_dir / name).write_text(text, encoding="utf-8")
@@ -183,25 +248,34 @@ def schema(output_dir: Path) -> None:
               help="How many candidates.")
 @_reporting
 def quote(seed: str, words: str, seeds: Path | None, limit: int) -> None:
-    """Find passages of SEED matching WORDS (fuzzy), ready to paste as quote:."""
-    project = load_project(Path("."), seeds=seeds)
+    """Find passages of SEED matching WORDS (fuzzy), ready to paste as quote:. Whole sentences
+    that satisfy the quote rules (5 to 60 words, no elision) come first, best first; then the
+    others, each saying what it breaks."""
+    project = find_project(seeds=seeds)
     candidates = find_quotes(project, seed, words, limit)
     if not candidates:
         raise DeckgenError([Diagnostic(Location(project.seeds_dir / "seeds.yaml"),
                                        f"no passage of '{seed}' resembles \"{words}\"")])
     for c in candidates:
         # (the escapes printable() writes are YAML's too: the line still pastes as the quote)
-        click.echo(f"line {c.line} ({c.score:.0f}%):\n      quote: "
+        problem = f"; {c.problem}" if c.problem else ""
+        click.echo(f"line {c.line} ({c.score:.0f}%{problem}):\n      quote: "
                    f"{printable(yaml_quoted(c.passage))}")
 
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--cloze", is_flag=True, help="Add a cloze card instead of a question and answer.")
+@click.option("--id", "card_id", metavar="ID",
+              help="The new card's id (default: the file's name and the first free number). "
+              "An id any card has ever used, retired ones included, is refused.")
 @_reporting
-def new(file: Path) -> None:
-    """Append a card skeleton with a fresh, never-used id to FILE."""
-    project = load_project(Path("."))
-    card_id = new_card(project, file)
+def new(file: Path, cloze: bool, card_id: str | None) -> None:
+    """Add a card skeleton to the end of FILE's cards (FILE is made if missing), with a fresh,
+    never-used id. The file is changed structurally, keeping its comments and layout, or not at
+    all."""
+    project = find_project()
+    card_id = new_card(project, file, card_id=card_id, cloze=cloze)
     click.echo(f"added card '{printable(card_id)}' to {printable(file.as_posix())}: fill in "
                "the TODOs")
 
@@ -210,14 +284,14 @@ def new(file: Path) -> None:
 @click.argument("base")
 @click.argument("head", required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text",
-              show_default=True)
+              show_default=True,
+              help="text for the terminal, markdown for a pull-request comment.")
 @_reporting
 def diff(base: str, head: str | None, fmt: str) -> None:
     """Cards added, changed (word diff) and retired between BASE and HEAD (default: the
     working tree)."""
-    project = load_project(Path("."))
-    cards_dir = project.cards_dir.relative_to(project.root).as_posix()
-    result = diff_revisions(project.root, cards_dir, base, head)
+    project = find_project()
+    result = diff_revisions(project, base, head)
     click.echo(render(_shown(result), markdown=fmt == "markdown"), nl=False)
     media = media_diff(project.root, project.media_dir.relative_to(project.root).as_posix(),
                        base, head, markdown=fmt == "markdown")
@@ -232,7 +306,8 @@ def _shown(diff: DeckDiff) -> DeckDiff:
         return printable(" ".join(text.split()))
 
     return DeckDiff(
-        added=[printable(i) for i in diff.added],
+        added={printable(i): {k: shown(v) for k, v in view.items()}
+               for i, view in diff.added.items()},
         changed={printable(i): [(k, shown(a), shown(b)) for k, a, b in changes]
                  for i, changes in diff.changed.items()},
         retired=[printable(i) for i in diff.retired],
@@ -246,12 +321,14 @@ def _plural(n: int, word: str) -> str:
 @cli.command()
 @_paths
 @click.option("-o", "--output-dir", "output", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("build/preview"), show_default=True,
-              help="Where to write the site (replaces an earlier preview there).")
+              help="Where to write the site (replaces an earlier preview there; default: "
+              "build/preview in the project).")
 @_reporting
-def preview(cards: Path | None, seeds: Path | None, output: Path) -> None:
+def preview(cards: Path | None, seeds: Path | None, output: Path | None) -> None:
     """Write the cards and the seeds' coverage as a static site."""
-    project = load_project(Path("."), cards=cards, seeds=seeds)
+    project = find_project(cards=cards, seeds=seeds)
+    if output is None:
+        output = project.root / "build" / "preview"
     from .preview import write_preview  # the site's code, only for this command
 
     result = write_preview(project, output)
@@ -268,7 +345,7 @@ def preview(cards: Path | None, seeds: Path | None, output: Path) -> None:
 @_reporting
 def stats(cards: Path | None, seeds: Path | None) -> None:
     """Print each seed's cards, paragraphs cited and evidence levels."""
-    project = load_project(Path("."), cards=cards, seeds=seeds)
+    project = find_project(cards=cards, seeds=seeds)
     cards_, cov = project_coverage(project)
     click.echo(stats_table(cov), nl=False)
     click.echo(media_stats(project_media(project.media_dir, cards_), cards_), nl=False)
@@ -281,14 +358,22 @@ def _size(size: int) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code (callable from tests)."""
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="deckgen",
-                 standalone_mode=False)
+        code = cli.main(args=list(argv) if argv is not None else None, prog_name="deckgen",
+                        standalone_mode=False)
+        if isinstance(code, int):  # (click returns an Exit's code in this mode)
+            return code
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
-    except click.exceptions.Abort:
+    except KeyboardInterrupt:
+        click.echo(INTERRUPTED, err=True)
+        return 130
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt):  # Ctrl-C outside a command's run
+            click.echo(INTERRUPTED, err=True)
+            return 130
         click.echo("Aborted.", err=True)
         return 1
     except SystemExit as exc:

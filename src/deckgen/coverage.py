@@ -126,8 +126,11 @@ def coverage(seeds: dict[str, SeedText], cards: list[ResolvedCard]) -> Coverage:
     """The coverage of every seed in ``seeds`` (in their order) by ``cards``."""
     anchors: dict[tuple[str, int], str] = {}
     result = []
+    by_seed: dict[str, list[ResolvedCard]] = {}  # (once: not every card for every seed)
+    for rc in cards:
+        by_seed.setdefault(rc.seed.seed.id, []).append(rc)
     for seed_id, seed in seeds.items():
-        mine = tuple(rc for rc in cards if rc.seed.seed.id == seed_id)
+        mine = tuple(by_seed.get(seed_id, ()))
         where: dict[tuple[int, int], list[tuple[str, int]]] = {}
         for rc in mine:
             for number, quote in enumerate(rc.card.source.quote, start=1):

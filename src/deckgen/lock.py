@@ -98,13 +98,18 @@ class Lock:
                 f'"cards": {section(self.cards)},\n"retired": {section(self.retired)}}}\n')
 
 
+# a lock has a line of about 300 bytes per card: 256 MiB is some 800,000 cards (a YAML file's
+# 16 MiB would stop a deck at about 55,000)
+MAX_LOCK_BYTES = 256 * 1024 * 1024
+
+
 def read_lock(path: Path) -> Lock:
     """Read and validate the lock; a missing lock is an empty one. A lock with git's
     merge-conflict markers is read as its two sides, each validated, then merged (its
     ``conflict`` tells where the first marker stands)."""
     if not path.exists():
         return Lock()
-    text = read_text(path, "lock file")
+    text = read_text(path, "lock file", MAX_LOCK_BYTES)
     sides = _conflict_sides(path, text)
     if sides is None:
         return _parse(path, text)

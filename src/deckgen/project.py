@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,34 @@ class Project:
     def where(self, key: tuple[str, ...]) -> Location:
         """Where the value of ``key`` stands in ``deckgen.yaml`` (read again: for messages)."""
         return load_yaml(self.root / PROJECT_FILE).at(key)
+
+
+def find_root(start: Path | None = None) -> Path | None:
+    """The nearest folder holding ``deckgen.yaml``, from ``start`` (default: the current folder)
+    up, as git finds ``.git``; relative to the current folder (``.``, ``..``, ``../..``), so
+    that messages show paths from where the user stands. None when there is none."""
+    here = Path.cwd()
+    folder = Path(os.path.abspath(start if start is not None else here))
+    for candidate in (folder, *folder.parents):
+        if (candidate / PROJECT_FILE).is_file():
+            return Path(os.path.relpath(candidate, here))
+    return None
+
+
+def find_project(
+    cards: Path | None = None,
+    seeds: Path | None = None,
+    output: Path | None = None,
+) -> Project:
+    """:func:`load_project` for the project found by :func:`find_root` from the current folder."""
+    root = find_root()
+    if root is None:
+        raise DeckgenError([Diagnostic(
+            Location(Path(PROJECT_FILE)),
+            f"no {PROJECT_FILE} here or in any folder above; run deckgen inside a deckgen "
+            "project, or name its folder with 'deckgen -C DIR'",
+        )])
+    return load_project(root, cards=cards, seeds=seeds, output=output)
 
 
 def load_project(

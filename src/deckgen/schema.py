@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -186,16 +187,38 @@ def _one_or_more(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
-Text = Annotated[str, Field(min_length=1), AfterValidator(_no_control)]
-Id = Annotated[str, AfterValidator(_check_id),
-               Field(json_schema_extra={"pattern": f"^{ID_RE.pattern}$"})]
-Tag = Annotated[str, AfterValidator(_check_tag),
-                Field(json_schema_extra={"pattern": f"^{TAG_RE.pattern}$",
-                                         "not": {"pattern": "^(deckgen(::|$)|evidence::|seed::)"}})]
+# The JSON Schema says what the loader accepts. Every YAML scalar is text to the loader (see
+# yamlsource), but an editor reads `answer: 3` as a number and `answer: true` as a boolean: so
+# wherever the loader takes text, the schema takes a number or a boolean as well when every
+# text of that kind is valid (any text; an id or a tag: the whole numbers). What the schema
+# cannot see (the digits a number was written with, Unicode normal forms) only deckgen checks.
+_JSON_NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+_SCALAR = {"type": ["number", "boolean"]}
+_TEXT_JSON = {"anyOf": [{"type": "string", "minLength": 1, "pattern": _JSON_NO_CONTROL},
+                        _SCALAR]}
+_ANY_TEXT_JSON = {"anyOf": [{"type": "string"}, _SCALAR]}
+_WHOLE = {"type": "integer", "minimum": 0}
+_ID_JSON = {"anyOf": [{"type": "string", "pattern": f"^{ID_RE.pattern}$"}, _WHOLE]}
+_TAG_JSON = {"anyOf": [{"type": "string", "pattern": f"^{TAG_RE.pattern}$",
+                        "not": {"pattern": "^(deckgen(::|$)|evidence::|seed::)"}}, _WHOLE]}
+# a deck name's parts: not empty, no white space or ':' at either end, no control character;
+# a subdeck not under 'Retired' (any case)
+_DECK_PATTERN = (r"^(?!.*(^|::)(::|$))(?!.*(^|::)[\s:])(?!.*[\s:](::|$))"
+                 r"[^\x00-\x1f\x7f]+$")
+_RETIRED_PATTERN = "^[Rr][Ee][Tt][Ii][Rr][Ee][Dd](::|$)"
+
+Text = Annotated[str, Field(min_length=1), AfterValidator(_no_control),
+                 WithJsonSchema(_TEXT_JSON)]
+AnyText = Annotated[str, WithJsonSchema(_ANY_TEXT_JSON)]
+Id = Annotated[str, AfterValidator(_check_id), WithJsonSchema(_ID_JSON)]
+Tag = Annotated[str, AfterValidator(_check_tag), WithJsonSchema(_TAG_JSON)]
 DeckName = Annotated[str, Field(min_length=1), AfterValidator(_no_control),
                      AfterValidator(_check_root_deck)]
 Subdeck = Annotated[str, Field(min_length=1), AfterValidator(_no_control),
-                    AfterValidator(_check_subdeck)]
+                    AfterValidator(_check_subdeck),
+                    WithJsonSchema({"anyOf": [
+                        {"type": "string", "pattern": _DECK_PATTERN,
+                         "not": {"pattern": _RETIRED_PATTERN}}, _SCALAR]})]
 AnkiId = Annotated[int, Field(gt=MIN_ANKI_ID, le=MAX_ANKI_ID)]
 Mod = Annotated[int, Field(ge=1, le=MAX_MOD, description="A time in seconds.")]
 Hash = Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
@@ -208,7 +231,7 @@ LockId = Annotated[str, Field(pattern=f"^{ID_RE.pattern}$")]
 EvidenceId = Literal[LEVEL_IDS]  # type: ignore[valid-type]
 Quotes = Annotated[
     list[Text],
-    BeforeValidator(_one_or_more, json_schema_input_type=str | list[str]),
+    BeforeValidator(_one_or_more, json_schema_input_type=Text | list[Text]),
     Field(min_length=1, max_length=MAX_QUOTES),
 ]
 
@@ -227,13 +250,25 @@ class Source(_Strict):
 class LintSettings(_Strict):
     """Per-card lint settings: silence a rule for this card, with a reason."""
 
-    ignore: dict[str, str | None] = Field(
+    ignore: dict[str, AnyText | None] = Field(
         default_factory=dict, description='Rule code to reason, e.g. {DG104: "why"}.'
     )
 
 
+def _not_null(*keys: str) -> dict[str, Any]:
+    return {key: {"not": {"type": "null"}} for key in keys}
+
+
 class Card(_Strict):
     """One card: ``question`` + ``answer`` (basic) or ``cloze``."""
+
+    # (the loader's _one_kind, for editors: exactly one of the two kinds)
+    model_config = ConfigDict(json_schema_extra={"oneOf": [
+        {"required": ["question", "answer"], "properties": {
+            **_not_null("question", "answer"), "cloze": {"type": "null"}}},
+        {"required": ["cloze"], "properties": {
+            **_not_null("cloze"), "question": {"type": "null"}, "answer": {"type": "null"}}},
+    ]})
 
     id: Id = Field(description="Stable forever; lowercase letters, digits and '-'.")
     question: Text | None = None

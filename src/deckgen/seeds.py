@@ -24,6 +24,7 @@ from rapidfuzz import fuzz
 
 from .errors import DeckgenError, Diagnostic, Location
 from .schema import Seed, SeedManifest, validate
+from .worddiff import word_diff, word_opcodes
 from .yamlsource import load_yaml, not_a_file, read_text
 
 _REMOVED = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), "")
@@ -209,28 +210,49 @@ class SeedText:
         if not normalise(quote):
             return ("quote is empty once normalised (it holds only white space, zero-width "
                     "characters or soft hyphens): quote the passage itself", ())
-        line, nearest = self.nearest(quote)
-        if not nearest:
+        found = self._nearest_span(quote)
+        if found is None:
             return f"quote not found in seed '{self.seed.id}'", ()
+        start, end = found
+        passage, line = self._passage(*self._original(start, end))
+        # where the quote and the passage differ, word by word, and the line of the first
+        # difference (the passage may run over several lines)
+        quoted, seen = normalise(quote).split(), self.norm[start:end].split(" ")
+        differs_at = next((j1 for op, _, _, j1, _ in word_opcodes(quoted, seen)
+                           if op != "equal"), 0)
+        first = start + sum(len(w) + 1 for w in seen[:differs_at])
+        differs_line = self.line_of(self.origin[min(first, end - 1)])
         return (f"quote not found in seed '{self.seed.id}'",
-                (f"nearest passage ({self.path.name}, line {line}):", f"  {nearest}"))
+                (f"nearest passage ({self.path.name}, line {line}):", f"  {passage}",
+                 f"differs at line {differs_line} ([-the quote's words-] {{+the seed's+}}):",
+                 f"  {word_diff(normalise(quote), self.norm[start:end])}"))
 
     def nearest(self, quote: str) -> tuple[int, str]:
         """The passage of the seed most like ``quote``, and its line (only to explain errors)."""
+        found = self._nearest_span(quote)
+        if found is None:
+            return 1, ""
+        passage, line = self._passage(*self._original(*found))
+        return line, passage
+
+    def _nearest_span(self, quote: str) -> tuple[int, int] | None:
+        """Normalised offsets ``[start, end)`` of the whole words most like ``quote``."""
         needle = normalise(quote)
         found = fuzz.partial_ratio_alignment(needle, self.norm)
         if found is None:
-            return 1, ""
+            return None
         start, end = found.dest_start, found.dest_end
-        # widen to whole words
-        while start > 0 and not self.norm[start - 1].isspace():
+        norm = self.norm
+        # whole words only: never from or to a space (the line would be the one before)
+        while start < end and norm[start].isspace():
+            start += 1
+        while end > start and norm[end - 1].isspace():
+            end -= 1
+        while start > 0 and not norm[start - 1].isspace():
             start -= 1
-        while end < len(self.norm) and not self.norm[end].isspace():
+        while end < len(norm) and not norm[end].isspace():
             end += 1
-        if end <= start:
-            return 1, ""
-        passage, line = self._passage(*self._original(start, end))
-        return line, passage
+        return (start, end) if end > start else None
 
 
 def load_seeds(seeds_dir: Path) -> dict[str, SeedText]:

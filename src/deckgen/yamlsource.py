@@ -137,8 +137,9 @@ def not_a_file(path: Path) -> str | None:
     return None if stat.S_ISREG(mode) else file_kind(mode)
 
 
-def read_text(path: Path, what: str = "file") -> str:
+def read_text(path: Path, what: str = "file", limit: int = MAX_FILE_BYTES) -> str:
     """Read a UTF-8 text file (a leading byte-order mark is dropped) or raise a located error.
+    A file over ``limit`` bytes is refused.
 
     Only a regular file (or a link to one) is read: a named pipe, a device or a folder is
     refused, saying what it is, and opening never blocks."""
@@ -155,16 +156,16 @@ def read_text(path: Path, what: str = "file") -> str:
                 raise _fail(Location(path),
                             f"{what} is {file_kind(info.st_mode)}, not a regular file")
             size = info.st_size
-            if size > MAX_FILE_BYTES:
+            if size > limit:
                 raise _fail(
                     Location(path),
-                    f"{what} is too large ({size} bytes; the limit is {MAX_FILE_BYTES} bytes)",
+                    f"{what} is too large ({size} bytes; the limit is {limit} bytes)",
                 )
-            raw = file.read(MAX_FILE_BYTES + 1)
+            raw = file.read(limit + 1)
     except OSError as exc:
         raise _fail(Location(path), f"cannot read {what}: {exc.strerror or exc}") from None
-    if len(raw) > MAX_FILE_BYTES:  # it grew while being read
-        raise _fail(Location(path), f"{what} is too large (the limit is {MAX_FILE_BYTES} bytes)")
+    if len(raw) > limit:  # it grew while being read
+        raise _fail(Location(path), f"{what} is too large (the limit is {limit} bytes)")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -1,0 +1,147 @@
+"""Terminal and CLI conventions, from the user's side: escape codes, Ctrl-C, help, completion,
+GitHub annotations."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+import pytest
+
+from conftest import CARDS_YAML, REPO, Project
+from deckgen.cli import cli, main
+
+DECKGEN = [sys.executable, "-m", "deckgen"]
+
+
+def _stderr_on_a_terminal(project: Project, term: str | None) -> bytes:
+    """What ``deckgen check`` writes to stderr when stderr is a terminal (a pseudo-terminal)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("TERM", "CI", "GITHUB_ACTIONS")}
+    if term is not None:
+        env["TERM"] = term
+    controller, terminal = pty.openpty()
+    run = subprocess.Popen([*DECKGEN, "check"], cwd=project.root, stdout=subprocess.DEVNULL,
+                           stderr=terminal, env=env)
+    os.close(terminal)
+    out = b""
+    while True:
+        ready, _, _ = select.select([controller], [], [], 30)
+        if not ready:
+            break
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the other side closed
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(controller)
+    assert run.wait(30) == 0
+    return out
+
+
+@pytest.mark.parametrize("term", [None, "", "dumb"])
+def test_no_escape_codes_on_a_dumb_terminal(project: Project, term: str | None) -> None:
+    assert b"\x1b" not in _stderr_on_a_terminal(project, term)
+
+
+def test_progress_on_a_real_terminal(project: Project) -> None:
+    assert b"\r\x1b[Kchecking card files" in _stderr_on_a_terminal(project, "xterm-256color")
+
+
+def test_ctrl_c_exits_130_with_one_line(project: Project) -> None:
+    """A build waiting for another build's lock is interrupted as a user would."""
+    from deckgen.output import BuildLock
+
+    held = BuildLock(project.root / "out" / ".test.apkg.build-lock")
+    held.acquire()
+    try:
+        run = subprocess.Popen([*DECKGEN, "build"], cwd=project.root, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "TERM": "dumb"})
+        assert run.stderr is not None
+        waiting = run.stderr.readline()
+        assert waiting.startswith("deckgen: waiting for another build of this project")
+        time.sleep(0.2)
+        run.send_signal(signal.SIGINT)
+        _, stderr = run.communicate(timeout=30)
+    finally:
+        held.release()
+    assert (run.returncode, stderr) == (130, "deckgen: interrupted\n")
+
+
+def test_ctrl_c_in_the_library_call(project: Project, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("deckgen.cli.check_deck", interrupted)
+    monkeypatch.chdir(project.root)
+    assert main(["check"]) == 130
+    assert capsys.readouterr().err == "deckgen: interrupted\n"
+
+
+def _commands() -> list[tuple[str, click.Command]]:
+    return [("deckgen", cli), *((f"deckgen {n}", c) for n, c in cli.commands.items())]
+
+
+def test_every_command_option_and_argument_has_help() -> None:
+    for name, command in _commands():
+        assert command.help and len(command.help.split()) >= 5, name
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help and len(param.help.split()) >= 3, (name, param.opts)
+            else:  # click shows arguments in the usage line: the help text must say them
+                assert param.name and param.name.upper() in command.help, (name, param.name)
+        shown = click.testing.CliRunner().invoke(
+            cli, [*name.split()[1:], "--help"], prog_name="deckgen")
+        assert shown.exit_code == 0, name
+        for param in command.params:
+            if isinstance(param, click.Option) and param.help:
+                assert param.opts[-1] in shown.output, (name, param.opts)
+
+
+def test_shell_completion_works_and_is_documented(tmp_path: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "_DECKGEN_COMPLETE=bash_source deckgen" in readme
+    deckgen = Path(sys.executable).parent / "deckgen"
+    script = subprocess.run([str(deckgen)], env={**os.environ, "_DECKGEN_COMPLETE": "bash_source"},
+                            capture_output=True, text=True, check=True).stdout
+    assert "complete -o nosort -F _deckgen_completion deckgen" in script
+    words = subprocess.run([str(deckgen)], capture_output=True, text=True, check=True, env={
+        **os.environ, "_DECKGEN_COMPLETE": "bash_complete", "COMP_WORDS": "deckgen pre",
+        "COMP_CWORD": "1"}).stdout
+    assert words.split() == ["plain,preview"]
+
+
+def test_errors_are_github_annotations_under_actions(project: Project,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    project.write("cards/safety.yaml", CARDS_YAML.replace("evidence: expert-opinion",
+                                                          "evidence: rtc", 1))
+    plain = project.run("check")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    annotated = project.run("check")
+    assert annotated.exit_code == 1
+    assert annotated.stderr == (
+        "cards/safety.yaml:10:15: error: unknown evidence level 'rtc'; did you mean 'rct'?\n"
+        "::error file=cards/safety.yaml,line=10,col=15::unknown evidence level 'rtc'; did you "
+        "mean 'rct'?\n"
+        "1 error\n")
+    assert "::error" not in plain.stderr
+
+
+def test_annotation_values_are_escaped() -> None:
+    from deckgen.cli import github_annotation
+    from deckgen.errors import Diagnostic, Location
+
+    d = Diagnostic(Location(Path("cards/a,b:c.yaml"), 3, 4), "50% off", "warning",
+                   ("nearest passage:", "  text"))
+    assert github_annotation(d) == (
+        "::warning file=cards/a%2Cb%3Ac.yaml,line=3,col=4::50%25 off%0Anearest passage:%0A  text")
