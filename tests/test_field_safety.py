@@ -714,3 +714,17 @@ def test_safe_corpus_cases_carry_no_anki_markup(project: Project, name: str,
     col = open_collection(tmp_path / "anki")
     import_apkg(col, project.output)
     assert assert_anki_reads_no_markup(col) >= 1
+
+
+def test_the_deck_description_passes_the_final_step_too() -> None:
+    """The release name and the description reach Anki's deck page: no Anki mark in them."""
+    from deckgen.deckpage import description_html
+    from deckgen.schema import ProjectFile
+
+    config = ProjectFile.model_validate({
+        "name": "Deck", "description": "About [sound:a.mp3] and \\(x\\).", "deck_id": 1500000001,
+        "note_type_ids": {"basic": 1500000002, "cloze": 1500000003},
+        "guid_namespace": "deck", "release": "2nd [latex]x[/latex] \\[y\\]"})
+    html = description_html(config)
+    assert "[sound:" not in html and "[latex]" not in html
+    assert "\\(" not in html and "\\[" not in html

@@ -468,3 +468,35 @@ def test_the_deck_name_rules_are_ankis(tmp_path: Path) -> None:
     for n, name in enumerate(NAMES):
         assert got[f"Q{n}"] == "Root::" + anki_deck_name(name), name
         assert (_deck_name_problem(name) is None) == (anki_deck_name(name) == name), name
+
+
+def test_a_card_retired_on_one_branch_while_the_other_adds_one(project: Project) -> None:
+    """Git merges the 'retired' section cleanly and leaves the 'cards' conflict, so one side of
+    the conflict holds the retired card in both sections: build still merges it, and the
+    retirement stands (the card files decide)."""
+    root = project.root
+    project.write(".gitignore", "out/\n")
+    assert deckgen(root, "build").returncode == 0
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "start")
+    git(root, "checkout", "-qb", "retire")
+    project.write("cards/safety.yaml", CARDS_YAML.split("  - id: overstimulation-cloze")[0])
+    with (root / "deckgen.yaml").open("a", encoding="utf-8") as f:
+        f.write("retired:\n  overstimulation-cloze: Folded into another card.\n")
+    assert deckgen(root, "build").returncode == 0
+    git(root, "commit", "-qam", "retire a card")
+    git(root, "checkout", "-q", "main")
+    project.write("cards/more.yaml", "deck: More\ncards:\n" + pressure_card("added-card"))
+    assert deckgen(root, "build").returncode == 0
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "add a card")
+    merge = git(root, "merge", "retire")
+    assert "CONFLICT" in merge.stdout and "<<<<<<<" in lock_text(project)
+    run = deckgen(root, "build")
+    assert run.returncode == 0, run.stderr
+    resolved = json.loads(lock_text(project))
+    assert set(resolved["cards"]) == {"do-no-harm", "added-card"}
+    assert set(resolved["retired"]) == {"overstimulation-cloze"}
+    assert resolved["retired"]["overstimulation-cloze"]["reason"] == "Folded into another card."
+    assert deckgen(root, "build", "--locked").returncode == 0

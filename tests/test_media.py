@@ -490,3 +490,33 @@ def test_the_media_folder_is_configurable_and_inside_the_project(project: Projec
     result = project.run("check")
     assert result.stderr == ("deckgen.yaml:9:8: error: 'media' must be a path inside the "
                              "project\n1 error\n")
+
+
+def test_a_retired_card_shows_its_image_alt_text_and_no_sound_tag(tmp_path: Path) -> None:
+    """A retired card's files are no longer shipped: an existing learner's card shows the
+    image's alt text (not an empty paragraph) and no '[sound:…]' as text."""
+    example = tmp_path / "media-deck"
+    shutil.copytree(REPO / "examples" / "media-deck", example,
+                    ignore=shutil.ignore_patterns("build"))
+    deck = Project(example)
+    assert deck.run("build").exit_code == 0
+    learner = open_collection(tmp_path / "learner")
+    import_apkg(learner, example / "build" / "pitch.apkg")
+    cards = example / "cards"
+    (card_file,) = cards.glob("*.yaml")
+    card_file.write_text(
+        "deck: Pitch\ncards:\n  - id: text-only\n"
+        "    question: According to the deckgen authors' notes, what do most orchestras tune to?\n"
+        "    answer: The A above middle C, at 440 hertz.\n"
+        "    source:\n      seed: pitch-notes\n"
+        "      quote: Most orchestras tune to the A above middle C, set at 440 hertz\n"
+        "    evidence: expert-opinion\n", encoding="utf-8")
+    assert deck.run("build").exit_code == 0, deck.run("build").stderr
+    import_apkg(learner, example / "build" / "pitch.apkg")
+    shown = {r.note_guid: r for r in render_all(learner)}
+    fronts = {r.fields.get("Question", ""): r for r in shown.values() if "deckgen::retired" in r.tags}
+    assert len(fronts) == 2
+    texts = " ".join(r.question for r in fronts.values())
+    assert "A smooth curve rising and falling once over a grey axis" in texts
+    assert "[sound:" not in texts and "&#91;sound:" not in texts
+    assert "<img" not in texts

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from .evidence import LEVELS
-from .render import escape, markdown_to_html
+from .render import escape, finalise, markdown_to_html
 from .schema import ProjectFile
 
 _BLOCK_BREAK = re.compile(r"\s*</p>\s*<p>\s*")
@@ -34,4 +34,4 @@ def description_html(config: ProjectFile) -> str:
         url = escape(config.repository)
         lines.append(f'Found a mistake? Use "Suggest a correction" on the card\'s back, or '
                      f'report it at <a href="{url}">{url}</a>.')
-    return "<br>".join(lines)
+    return finalise("<br>".join(lines))  # (the release and the rest: Anki's markup too)

@@ -156,7 +156,7 @@ def _parse(path: Path, text: str, side: str | None = None) -> Lock:
     if model is None:
         raise DeckgenError(errors)
     both = sorted(set(model.cards) & set(model.retired))
-    if both:
+    if both and side is None:  # (one side of a conflict may hold both: merge_locks decides)
         raise DeckgenError([Diagnostic(
             doc.key_at(("retired", card_id)),
             f"card '{card_id}' is both in 'cards' (line {doc.key_at(('cards', card_id)).line}) "
@@ -587,12 +587,22 @@ def retired_notice(reason: str) -> str:
             '<code>tag:deckgen::retired</code> finds every withdrawn card.')
 
 
+# the media a card's front showed, as the build writes them (deckgen.media): a retired card's
+# files are no longer shipped, so its front shows an image's alt text and no sound (left alone,
+# the sanitiser would drop the whole <img>, alt text included, and the final step would show
+# the sound tag as text)
+_FRONT_IMAGE = re.compile(r'<img class="dg-media" src="[0-9a-f]{32}\.[a-z0-9]+" alt="([^"<>]*)">')
+_FRONT_SOUND = re.compile(r"\[sound:[0-9a-f]{32}\.[a-z0-9]+\]")
+
+
 def _retired_spec(card_id: str, kind: str, front: str, reason: str, namespace: str,
                   deck: str) -> NoteSpec:
     from .render import escape, sanitise  # (the lock is input: its text is sanitised again)
 
     names = BASIC_FIELDS if kind == "basic" else CLOZE_FIELDS
     values = {"Notice": retired_notice(reason), "CardId": escape(card_id)}
+    if "dg-media" in front or "[sound:" in front:
+        front = _FRONT_SOUND.sub("", _FRONT_IMAGE.sub(r"\1", front))
     # the NoteSpec finalises every field (Anki's own markup), as for any other note
     fields = (sanitise(front), *(values.get(name, "") for name in names[1:]))
     return NoteSpec(card_id, note_guid(namespace, card_id), kind, fields, (RETIRED_TAG,), deck)
