@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PRESSURE_SOURCE, Project
+from conftest import CARDS_YAML, PRESSURE_SOURCE, Project
 
 
 def card_file(body: str) -> str:
@@ -220,3 +220,12 @@ def test_errors_survive_the_trip_from_a_worker_process(tmp_path: Path) -> None:
     again = pickle.loads(pickle.dumps(error))
     assert again.diagnostics == error.diagnostics
     assert str(again) == str(error)
+
+
+def test_a_seed_that_is_not_an_id_is_named_as_a_seed(project: Project) -> None:
+    """The skeleton of `deckgen new` says `seed: TODO`: the message names the seed, not an id."""
+    project.write("cards/safety.yaml", CARDS_YAML.replace("seed: tiny", "seed: TODO", 1))
+    result = project.run("check")
+    assert result.exit_code == 1
+    assert ("cards/safety.yaml:8:13: error: seed id 'TODO' must be lowercase letters, digits and "
+            "single '-' between them\n") in result.stderr

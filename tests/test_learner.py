@@ -551,3 +551,18 @@ def test_the_preview_shows_the_cards_passage_link_next_to_its_own(project: Proje
     link = passage_url("https://example.org/tiny", "Overstimulation is not objectively provable "
                        "— the author says so himself.")
     assert (f'line 10</a> (<a class="pv-live" href="{link}">on the page</a>)') in index
+
+
+@pytest.mark.parametrize("text", ["a" * 5000, "é" * 5000, "\U0001f600" * 3000, "日本語" * 2000])
+def test_the_correction_link_stays_within_githubs_address_limit(text: str) -> None:
+    """Long cards, and cards in scripts that percent-encode to many bytes, still give a link
+    GitHub accepts (its limit is about 8,000 characters)."""
+    from deckgen.correction import correction_url
+    from deckgen.schema import Card
+
+    card = Card.model_validate({"id": "long-card", "question": text, "answer": text,
+                                "source": {"seed": "tiny", "quote": "do no harm"},
+                                "evidence": "expert-opinion"})
+    url = correction_url("https://github.com/owner/deck", card)
+    assert len(url) <= 8000
+    assert "%E2%80%A6" in url  # the cut is shown with an ellipsis

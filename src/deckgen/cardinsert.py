@@ -183,8 +183,11 @@ def add_card(path: Path, card: dict[str, Any], schema_path: str) -> None:
     """Add ``card`` to the card file at ``path`` (made, naming ``schema_path``, if missing);
     never leave the file other than as it was or with exactly that card more."""
     root: yaml.Node | None = None
+    crlf = False
     if path.exists():
         text = read_text(path, "YAML file")
+        crlf = "\r\n" in text  # (the card is inserted in LF, then written with the file's ending)
+        text = text.replace("\r\n", "\n") if crlf else text
         try:
             root = _compose(text)
             blank = root is None  # empty, or comments only
@@ -199,6 +202,8 @@ def add_card(path: Path, card: dict[str, Any], schema_path: str) -> None:
         text, old = SCHEMA_COMMENT.format(schema_path), {}
     try:
         new_text = with_card(text, card, root)
+        if crlf:
+            new_text = new_text.replace("\n", "\r\n")
     except (_Refused, yaml.YAMLError) as exc:
         reason = str(exc) if isinstance(exc, _Refused) else "the file is not plain YAML"
         raise DeckgenError([Diagnostic(Location(path), f"cannot add a card to this file: "

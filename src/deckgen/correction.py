@@ -13,13 +13,27 @@ from urllib.parse import quote
 from .schema import Card
 
 ISSUE_TEMPLATE = "card-correction.md"
-# GitHub refuses very long addresses: the card's text is cut to this many characters
-MAX_TEXT = 1500
+# GitHub refuses addresses much over 8,000 characters: each text is cut so that it takes at
+# most this many once percent-encoded (a character outside ASCII takes 6 to 12)
+MAX_ENCODED = 2000
+
+
+def _encoded_length(text: str) -> int:
+    return len(quote(text, safe=""))
 
 
 def _cut(text: str) -> str:
     text = text.strip()
-    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT - 1] + "…"
+    if _encoded_length(text) <= MAX_ENCODED:
+        return text
+    low, high = 0, len(text)  # the longest prefix that fits with its ellipsis
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _encoded_length(text[:middle] + "…") <= MAX_ENCODED:
+            low = middle
+        else:
+            high = middle - 1
+    return text[:low] + "…"
 
 
 def issue_body(card: Card) -> str:

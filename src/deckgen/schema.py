@@ -556,6 +556,8 @@ def _diagnostic(doc: YamlDocument, model: type[BaseModel], err: Any) -> Diagnost
     if kind == "string_pattern_mismatch" and name == "'hash'":
         return Diagnostic(doc.at(loc), f"'hash' must be 'sha256:' and 64 lowercase hexadecimal "
                           f"digits, got {value!r}")
+    if kind == "deckgen_id" and name == "'seed'":  # (a seed is named by its id: say which)
+        return Diagnostic(doc.at(loc), "seed " + err["msg"])
     return Diagnostic(doc.at(loc), err["msg"][0].lower() + err["msg"][1:])
 
 
