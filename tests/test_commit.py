@@ -43,7 +43,7 @@ INPUTS = ["cards", "deckgen.lock", "deckgen.yaml", "seeds"]
 
 WRAPPER = textwrap.dedent('''\
     """python wrapper.py ARGS...: deckgen ARGS with file-system faults, as the environment says."""
-    import os, signal, sys, time, runpy, atexit
+    import os, signal, sys, time, runpy, atexit, functools
 
     kill_at = int(os.environ.get("FAULT_KILL_AT", "0"))        # SIGKILL before the n-th step
     kill_replacing = os.environ.get("FAULT_KILL_REPLACING")    # ... before this file is replaced
@@ -67,7 +67,9 @@ WRAPPER = textwrap.dedent('''\
                     time.sleep(0.01)
                 hold = None
             return result
-        return step
+        # (a partial is no descriptor: Python 3.10's pathlib keeps os functions as class
+        # attributes of its accessor, where a plain function would be bound as a method)
+        return functools.partial(step)
 
     for name in ("open", "write", "ftruncate", "fsync", "replace", "unlink", "mkdir", "rmdir"):
         setattr(os, name, hooked(name, getattr(os, name)))
