@@ -72,7 +72,7 @@ def test_new_appends_a_skeleton_with_a_never_used_id(project: Project) -> None:
     assert after[len(before):].startswith("  - id: safety-2\n    question: TODO")
     check = project.run("check")  # the skeleton must be filled in before it passes
     assert check.exit_code == 1
-    assert "cards/safety.yaml:22:13: error: id 'TODO' must be lowercase" in check.stderr
+    assert "cards/safety.yaml:22:13: error: seed id 'TODO' must be lowercase" in check.stderr
     assert "cards/safety.yaml:24:15: error: unknown evidence level 'TODO'" in check.stderr
 
     created = project.run("new", "cards/sub/fresh.yaml")

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+import random
+import re
+import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from conftest import CARDS_YAML, SEED_TEXT, Project, pressure_card
+from conftest import CARDS_YAML, REPO, SEED_TEXT, Project, pressure_card
 from deckgen.cli import cli
 
 ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
@@ -399,3 +403,161 @@ def test_the_lock_of_a_big_deck_is_read(project: Project) -> None:
     assert (result.exit_code, result.stderr) == (0, "")
     assert project.run("build").exit_code == 0
     assert lock.read_text(encoding="utf-8") == text
+
+
+def test_new_keeps_a_crlf_file_crlf(project: Project) -> None:
+    crlf = (project.root / "cards" / "safety.yaml").read_text().replace("\n", "\r\n")
+    (project.root / "cards" / "safety.yaml").write_bytes(crlf.encode())
+    result = project.run("new", "cards/safety.yaml")
+    assert result.exit_code == 0, result.stderr
+    data = (project.root / "cards" / "safety.yaml").read_bytes()
+    assert data.startswith(crlf.encode())
+    assert data.count(b"\n") == data.count(b"\r\n") > crlf.count("\n")
+
+
+# --- deckgen diff agrees with 'deckgen build --locked' ----------------------------------------
+
+RETIRED = "concert-pitch-tone"
+
+
+def media_deck(tmp_path: Path, *, retired: bool = False) -> Path:
+    """The example deck with media, in a git repository whose one commit has an up-to-date lock:
+    a second image declared (unused), and with ``retired`` one card retired (no reason given)."""
+    from test_media import png
+
+    root = tmp_path / "media-deck"
+    shutil.copytree(REPO / "examples" / "media-deck", root,
+                    ignore=shutil.ignore_patterns("build", "tools"))
+    (root / ".gitignore").write_text("build/\n")
+    (root / "media" / "other.png").write_bytes(png(3, 2, b"\x00\x80\x00\xff"))
+    _edit(root, "media/media.yaml", lambda t: t + (
+        "  - file: other.png\n    source: Drawn for the tests\n    author: C. Painter\n"
+        "    licence: CC0\n"))
+    if retired:
+        _edit(root, "cards/pitch.yaml", lambda t: t[:t.index(f"  - id: {RETIRED}")])
+    assert Project(root).run("build").exit_code == 0
+    assert Project(root).run("build", "--locked").exit_code == 0
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    return root
+
+
+def _edit(root: Path, relative: str, change: Callable[[str], str]) -> None:
+    path = root / relative
+    path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+
+def build_changes(root: Path) -> set[str]:
+    """The cards ``deckgen build --locked`` names as changed (new, changed, retired)."""
+    result = Project(root).run("build", "--locked")
+    if result.exit_code == 0:
+        return set()
+    assert "lock file is out of date" in result.stderr, result.stderr
+    return set(re.findall(r"card '([^']+)'", result.stderr))
+
+
+def diff_changes(root: Path, base: str, head: str | None = None) -> set[str]:
+    """The cards ``deckgen diff`` reports added, changed or retired."""
+    from deckgen.diff import diff_revisions
+    from deckgen.project import load_project
+
+    found = diff_revisions(load_project(root), base, head)
+    return set(found.added) | set(found.changed) | set(found.retired)
+
+
+def _new_image(root: Path) -> None:
+    from test_media import png
+
+    (root / "media" / "sine-wave.png").write_bytes(png(4, 4, b"\x00\x00\x80\xff"))
+
+
+# each edit, and the cards it changes for learners ('deckgen build --locked' says so too)
+EDITS: dict[str, tuple[Callable[[Path], None], set[str]]] = {
+    "image reference swapped": (lambda root: _edit(
+        root, "cards/pitch.yaml", lambda t: t.replace("(sine-wave.png)", "(other.png)")),
+        {"pure-tone-shape"}),
+    "image bytes changed": (_new_image, {"pure-tone-shape"}),
+    "credit edited": (lambda root: _edit(root, "media/media.yaml", lambda t: t.replace(
+        "author: The deckgen authors", "author: The deckgen team", 1)), {"pure-tone-shape"}),
+    "unused image's credit edited": (lambda root: _edit(
+        root, "media/media.yaml", lambda t: t.replace("C. Painter", "D. Painter")), set()),
+    "unused image changed": (lambda root: (root / "media" / "other.png").write_bytes(
+        (root / "media" / "sine-wave.png").read_bytes()), set()),
+    "repository added": (lambda root: _edit(root, "deckgen.yaml", lambda t: t + (
+        "repository: https://github.com/example/pitch\n")),
+        {"pure-tone-shape", "concert-pitch-tone"}),
+    "description edited": (lambda root: _edit(root, "deckgen.yaml", lambda t: t.replace(
+        "An example deck", "An example")), set()),
+    "answer edited": (lambda root: _edit(root, "cards/pitch.yaml", lambda t: t.replace(
+        "A sine wave.", "A sine wave (a pure tone).")), {"pure-tone-shape"}),
+}
+
+
+@pytest.mark.parametrize("name", EDITS)
+def test_diff_reports_what_the_locked_build_reports(tmp_path: Path, name: str) -> None:
+    root = media_deck(tmp_path)
+    edit, expected = EDITS[name]
+    edit(root)
+    assert build_changes(root) == expected
+    assert diff_changes(root, "HEAD") == expected
+    if name == "image bytes changed":  # (the card's words are the same: its image is not)
+        shown = Project(root).run("diff", "HEAD").stdout
+        assert re.search(r"^      media: sine-wave\.png \[-\[\w+\]-\] \{\+\[\w+\]\+\} "
+                         r"\(The deckgen authors, MIT \(the deckgen licence\)\)$", shown, re.M), shown
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", name)
+    assert diff_changes(root, "HEAD~1", "HEAD") == expected  # (read from git, media and all)
+
+
+RETIRED_EDITS: dict[str, tuple[Callable[[Path], None], set[str]]] = {
+    "reason given": (lambda root: _edit(root, "deckgen.yaml", lambda t: t + (
+        f"retired:\n  {RETIRED}: A card with a recording of an orchestra replaces it.\n")),
+        {RETIRED}),
+    "the default reason given in words": (lambda root: _edit(root, "deckgen.yaml", lambda t: t + (
+        f"retired:\n  {RETIRED}: Its authors removed it from the deck.\n")), set()),
+}
+
+
+@pytest.mark.parametrize("name", RETIRED_EDITS)
+def test_diff_reports_a_retired_cards_new_reason(tmp_path: Path, name: str) -> None:
+    root = media_deck(tmp_path, retired=True)
+    edit, expected = RETIRED_EDITS[name]
+    edit(root)
+    assert build_changes(root) == expected
+    assert diff_changes(root, "HEAD") == expected
+    if expected:
+        shown = Project(root).run("diff", "HEAD").stdout
+        assert shown == ("0 added, 1 changed, 0 retired\nChanged:\n  ~ concert-pitch-tone\n"
+                         "      reason: [-Its authors removed it from the deck.-] {+A card with "
+                         "a recording of an orchestra replaces it.+}\n")
+    # the reason released: removing it from deckgen.yaml changes nothing (the lock keeps it)
+    assert Project(root).run("build").exit_code == 0
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", name)
+    _edit(root, "deckgen.yaml", lambda t: t.split("retired:")[0])
+    assert build_changes(root) == set() == diff_changes(root, "HEAD")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "reason removed")
+    assert diff_changes(root, "HEAD~1", "HEAD") == set()
+    if expected:  # and from before the reason was given, the reason is the change
+        assert diff_changes(root, "HEAD~2", "HEAD") == expected
+
+
+def test_diff_and_the_locked_build_agree_on_any_mix_of_edits(tmp_path: Path) -> None:
+    """Property: for edits mixed at random (a fixed seed), the cards diff reports are the cards
+    'deckgen build --locked' names, from the working tree and between two commits."""
+    chosen = random.Random(20261201)
+    names = sorted(EDITS)
+    for round_ in range(4):
+        mix = chosen.sample(names, chosen.randint(2, 4))
+        root = media_deck(tmp_path / str(round_), retired=round_ % 2 == 1)
+        for name in mix:
+            EDITS[name][0](root)
+        if round_ % 2 == 1:
+            RETIRED_EDITS["reason given"][0](root)
+        expected = build_changes(root)
+        assert diff_changes(root, "HEAD") == expected, mix
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "-m", "mix")
+        assert diff_changes(root, "HEAD~1", "HEAD") == expected, mix

@@ -435,11 +435,19 @@ def test_diff_reports_media_added_changed_and_removed(project: Project) -> None:
     (project.root / "media" / "heart.png").write_bytes(png(colour=b"\x00\x00\xff\xff"))
     (project.root / "media" / "sounds" / "bell.ogg").unlink()
     (project.root / "media" / "lungs.png").write_bytes(png(3, 3))
+    # (the project still builds: the manifest and the cards follow the files)
+    project.write("media/media.yaml", MANIFEST.split("  - file: sounds/bell.ogg")[0] + (
+        "  - file: lungs.png\n    source: Drawn for the tests\n    author: C. Painter\n"
+        "    licence: CC0\n"))
+    project.write("cards/media.yaml", CARDS.replace(" ![A bell rings once](sounds/bell.ogg)", ""))
     result = project.run("diff", "HEAD")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == ("No card changes.\n"
-                             "Media: 1 added, 1 changed, 1 removed\n"
-                             "  + lungs.png\n  ~ heart.png\n  - sounds/bell.ogg\n")
+    # the card with the heart shows another picture: a changed card, as for the build
+    assert result.stdout.startswith("0 added, 2 changed, 0 retired\nChanged:\n"
+                                    "  ~ with-image\n      media: heart.png [-[")
+    assert "  ~ with-sound\n      question: " in result.stdout
+    assert result.stdout.endswith("Media: 1 added, 1 changed, 1 removed\n"
+                                  "  + lungs.png\n  ~ heart.png\n  - sounds/bell.ogg\n")
     git("add", "-A")
     git("commit", "-qm", "two")
     result = project.run("diff", "HEAD~1", "HEAD", "--format", "markdown")

@@ -19,20 +19,19 @@ from .cards import (
     duplicate_ids,
     file_decks,
     load_cards,
-    load_file,
 )
 from .deckpage import description_html
 from .errors import DeckgenError, Diagnostic, Location
 from .lint import Front, card_findings, clear_caches, near_duplicate_findings
 from .lock import Stamper, describe_changes, lock_problems, retired_problems
 from .media import Media, load_media
-from .notes import NoteSpec, build_note, prepare_rendering
+from .notes import NoteMaker, NoteSpec, prepare_rendering
 from .notetypes import note_type_hashes
 from .output import Commit, Waiting, refuse_unless_regular
 from .package import DeckSettings, PackageError, PackageWriter
 from .parallel import FileJob, Results, workers_for
 from .project import Project
-from .seeds import SeedText, load_seeds
+from .seeds import load_seeds
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -75,13 +74,9 @@ class BuildResult:
 class _Job:
     """What the work on one card file needs (given to each worker process once)."""
 
-    seeds: dict[str, SeedText]
+    maker: NoteMaker
     lint: bool
     notes: bool
-    root_deck: str
-    namespace: str
-    media: Media
-    repository: str | None = None
 
 
 @dataclass
@@ -96,13 +91,11 @@ class _FileResult:
 
 def _check_file(job: _Job, path: Path) -> _FileResult:
     """Everything that can be done with one card file alone."""
-    loaded = load_file(path, job.seeds, job.media)
+    loaded = job.maker.load(path)
     result = _FileResult(loaded.refs, loaded.errors, media_used=loaded.media_used)
     if job.notes:
         ref = {r.index: r for r in loaded.refs}  # (the same objects: each is sent back once)
-        result.notes = [(build_note(rc, job.root_deck, job.namespace, job.media,
-                                    repository=job.repository), ref[rc.index])
-                        for rc in loaded.cards]
+        result.notes = [(job.maker.note(rc), ref[rc.index]) for rc in loaded.cards]
     if job.lint:
         result.findings = [d for rc in loaded.cards for d in card_findings(rc)]
         result.fronts = [Front.of(rc) for rc in loaded.cards]
@@ -115,11 +108,9 @@ def _check_files(project: Project, *, lint: bool, notes: bool,
     """Start :func:`_check_file` on every card file (a file per core in big projects); the
     results come in order, each as soon as it is ready, so the caller can use them while the
     rest are checked."""
-    seeds = load_seeds(project.seeds_dir)
     files = card_files(project.cards_dir)
-    config = project.config
-    job = _Job(seeds, lint, notes, config.name, config.guid_namespace, media,
-               config.repository)
+    maker = NoteMaker.of(project.config, load_seeds(project.seeds_dir), media)
+    job = _Job(maker, lint, notes)
     workers = workers_for(files)
     if notes and workers > 1:
         prepare_rendering()  # once here, not in every worker

@@ -1,19 +1,24 @@
 """``deckgen diff``: what a change does to the deck, card by card, between two git revisions.
 
-Both revisions are read as ``deckgen build`` reads them: the card files the build's walk finds
-(:func:`deckgen.cards.find_card_files` in the working tree, the same rule on a revision's tree),
-each loaded, validated and resolved against the seeds of its revision by the build's own
-:func:`deckgen.cards.load_file`, and each card made into the note the build would write. A card
-has changed exactly when its note's content hash (what ``deckgen.lock`` records) has.
+Both revisions are read as ``deckgen build`` reads them, each with its own inputs: its own
+deckgen.yaml (deck name, guid namespace, repository, folders, retired cards' reasons), the card
+files the build's walk finds (:func:`deckgen.cards.find_card_files` in the working tree, the
+same rule on a revision's tree), its seeds and its media (manifest and bytes); each card file is
+loaded and each card made into its note by the build's own :class:`deckgen.notes.NoteMaker`. A
+card has changed exactly when its note's content hash (what ``deckgen.lock`` records) has; a
+card retired before both revisions, when the reason it shows learners has.
 
 A revision's files are read from git in one pass (``git ls-tree`` for the names and blob ids,
-one ``git cat-file --batch`` for the contents). A card file whose bytes are the same in both
-revisions makes the same notes (when the seeds are the same too), so only the files that differ
-are loaded: a one-file change to a big deck loads one file twice.
+one ``git cat-file --batch`` for the contents); its media files and its lock are read (a second
+``cat-file``) only when needed. A card file whose bytes are the same in both revisions makes the
+same notes when deckgen.yaml's deck name, namespace and repository, the seeds, and (for a file
+that may show media) the media are the same too, so only the other files are loaded: a one-file
+change to a big deck loads one file twice.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import tempfile
@@ -21,21 +26,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from .cards import ResolvedCard, find_card_files, is_card_file_name, load_file
+from .cards import ResolvedCard, find_card_files, is_card_file_name
 from .errors import DeckgenError, Diagnostic, Location
 from .evidence import BY_ID
-from .notes import build_note
-from .project import Project
+from .lock import DEFAULT_RETIRED_REASON, read_lock, retired_notice
+from .media import MANIFEST, Media, load_media
+from .notes import NoteMaker, NoteSpec
+from .project import PROJECT_FILE, Project, read_config
+from .render import finalise
+from .schema import ProjectFile
 from .seeds import SeedText, load_seeds
 from .worddiff import word_diff
 
 # the keys a card is shown by, in this order (what a learner sees, in the author's words)
 __all__ = ["DeckDiff", "diff_revisions", "render", "word_diff"]
 
-FIELDS = ("question", "answer", "cloze", "extra", "evidence", "caveat", "source", "quote",
+FIELDS = ("question", "answer", "cloze", "extra", "media", "evidence", "caveat", "source", "quote",
           "tags", "deck")
 
 View = dict[str, str]
+LOCK_FILE = "deckgen.lock"
 
 
 @dataclass
@@ -78,17 +88,31 @@ def check_revision(root: Path, which: str, rev: str) -> None:
 
 @dataclass
 class _Tree:
-    """A revision's card files and seed folder, as bytes by path relative to the project root
-    (``rev`` None: the working tree, whose seeds are read where they are)."""
+    """A revision's inputs (``rev`` None: the working tree), by path relative to the project
+    root: its own deckgen.yaml (None: it has none, so it has no deck), its card and seed files
+    as bytes, and each file of its media folder as a git blob id (the bytes are read only when
+    a card to load may show media); ``lock``: its deckgen.lock's blob id (None: it has none)."""
 
     rev: str | None
+    config: ProjectFile | None
     cards: dict[str, bytes]
     seeds: dict[str, bytes]
+    media: dict[str, str] = field(default_factory=dict)
+    lock: str | None = None
     errors: list[Diagnostic] = field(default_factory=list)
 
 
 def _rel(project: Project, path: Path) -> str:
     return Path(os.path.relpath(path, project.root)).as_posix()
+
+
+def _folder(path: str) -> str:
+    return PurePosixPath(os.path.normpath(path)).as_posix()
+
+
+def _blob_id(data: bytes) -> str:
+    """What git names ``data`` by (a blob's id)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
 def _working_tree(project: Project) -> _Tree:
@@ -99,38 +123,78 @@ def _working_tree(project: Project) -> _Tree:
             path = Path(folder) / name
             if path.is_file() and not path.is_symlink():
                 seeds[_rel(project, path)] = path.read_bytes()
-    return _Tree(None, cards, seeds)
+    media: dict[str, str] = {}
+    for folder, dirs, names in os.walk(project.media_dir):
+        for name in [*names, *(d for d in dirs if (Path(folder) / d).is_symlink())]:
+            path = Path(folder) / name
+            if path.is_symlink():
+                media[_rel(project, path)] = "link:" + _blob_id(os.fsencode(os.readlink(path)))
+            elif path.is_file():
+                media[_rel(project, path)] = _blob_id(path.read_bytes())
+    lock = (_blob_id(project.lock_path.read_bytes()) if project.lock_path.is_file()
+            else None)
+    return _Tree(None, project.config, cards, seeds, media, lock)
 
 
-def _revision(project: Project, rev: str) -> _Tree:
-    """The card files and seed files of ``rev``: names from one ``git ls-tree``, contents from
-    one ``git cat-file --batch``."""
-    cards_dir, seeds_dir = _rel(project, project.cards_dir), _rel(project, project.seeds_dir)
-    listing = _git(project.root, "ls-tree", "-r", "-z", rev, "--", cards_dir, seeds_dir)
-    wanted: dict[str, tuple[str, str]] = {}  # path: (blob, "cards" or "seeds")
-    errors = []
+def _folders(config: ProjectFile) -> tuple[str, str, str]:
+    return _folder(config.cards), _folder(config.seeds), _folder(config.media)
+
+
+def _revision(project: Project, rev: str, scratch: Path) -> _Tree:
+    """The inputs of ``rev``: names from one ``git ls-tree``, the contents of its deckgen.yaml,
+    card and seed files from one ``git cat-file --batch`` (a second pass of each only when its
+    deckgen.yaml names other folders than the working tree's)."""
+    folders = _folders(project.config)
+    tree = _listed(project, rev, folders, scratch)
+    if tree.config is not None and _folders(tree.config) != folders:
+        tree = _listed(project, rev, _folders(tree.config), scratch)
+    return tree
+
+
+def _listed(project: Project, rev: str, folders: tuple[str, str, str], scratch: Path) -> _Tree:
+    cards_dir, seeds_dir, media_dir = folders
+    listing = _git(project.root, "ls-tree", "-r", "-z", rev, "--", PROJECT_FILE, LOCK_FILE,
+                   cards_dir, seeds_dir, media_dir)
+    wanted: dict[str, tuple[str, str]] = {}  # path: (blob, "cards", "seeds" or "config")
+    tree = _Tree(rev, None, {}, {})
     for entry in listing.split(b"\0"):
         if not entry:
             continue
         meta, _, raw_path = entry.partition(b"\t")
         mode, kind, blob = meta.decode().split()
         path = raw_path.decode("utf-8", "surrogateescape")
-        in_cards = PurePosixPath(path).is_relative_to(cards_dir)
-        if in_cards and not is_card_file_name(path):
-            continue
         if kind != "blob":  # a submodule: no files of this repository
             continue
-        if mode == "120000":  # a symbolic link: the build reads neither kind of file through one
-            if in_cards:
-                errors.append(Diagnostic(Location(Path(f"{rev}:{path}")), "card file is a "
-                                         "symbolic link: deckgen does not follow links in the "
-                                         "cards folder; put the file itself here"))
-            continue
-        wanted[path] = (blob, "cards" if in_cards else "seeds")
+        if path == LOCK_FILE:
+            tree.lock = blob
+        if path == PROJECT_FILE:
+            wanted[path] = (blob, "config")
+        in_cards = PurePosixPath(path).is_relative_to(cards_dir)
+        if in_cards and is_card_file_name(path):
+            if mode == "120000":  # a symbolic link: the build reads no card file through one
+                tree.errors.append(Diagnostic(Location(Path(f"{rev}:{path}")), "card file is a "
+                                              "symbolic link: deckgen does not follow links in "
+                                              "the cards folder; put the file itself here"))
+            else:
+                wanted[path] = (blob, "cards")
+        elif not in_cards and PurePosixPath(path).is_relative_to(seeds_dir):
+            if mode != "120000":  # (the build reads no seed through a link either)
+                wanted[path] = (blob, "seeds")
+        elif PurePosixPath(path).is_relative_to(media_dir):
+            tree.media[path] = ("link:" if mode == "120000" else "") + blob
     contents = _cat_blobs(project.root, [blob for blob, _ in wanted.values()])
-    tree = _Tree(rev, {}, {}, errors)
+    config = next((contents[blob] for blob, part in wanted.values() if part == "config"), None)
+    if config is None:  # no deckgen.yaml: no deck in this revision
+        return _Tree(rev, None, {}, {}, lock=tree.lock)
+    (scratch / PROJECT_FILE).parent.mkdir(parents=True, exist_ok=True)
+    (scratch / PROJECT_FILE).write_bytes(config)
+    try:
+        tree.config = read_config(scratch)
+    except DeckgenError as exc:
+        raise DeckgenError(_relocated(exc.diagnostics, scratch, rev)) from None
     for path, (blob, part) in wanted.items():
-        getattr(tree, part)[path] = contents[blob]
+        if part != "config":
+            getattr(tree, part)[path] = contents[blob]
     return tree
 
 
@@ -149,35 +213,142 @@ def _cat_blobs(root: Path, blobs: Iterable[str]) -> dict[str, bytes]:
     return found
 
 
+def _may_show_media(data: bytes) -> bool:
+    """Whether a card file's text may show media, or hold what the media checks refuse (a
+    noncharacter U+FDD3-U+FDD7, UTF-8 ``EF B7 93``-``97``): no card in a file without ``![``,
+    a backslash (YAML's escapes) or those bytes consults the media, so the media need not be
+    read for it (a file with them: read to be sure)."""
+    return b"![" in data or b"\\" in data or b"\xef\xb7" in data
+
+
 @dataclass
 class _Card:
     view: View
     content_hash: str
 
 
-def _load(project: Project, tree: _Tree, paths: list[str],
-          seeds: dict[str, SeedText] | None) -> tuple[dict[str, _Card], dict[str, SeedText]]:
-    """The cards of ``paths`` in ``tree``, loaded by the build's own loader against ``seeds``
-    (the tree's own seeds when None); raise every error found, located in ``REV:path``."""
-    if tree.rev is None:
-        if seeds is None:
-            seeds = load_seeds(project.seeds_dir)
-        return _cards(project, [(project.root / p, p) for p in paths], seeds, tree.errors), seeds
-    with tempfile.TemporaryDirectory(prefix="deckgen-diff-") as tmp:
-        scratch = Path(tmp)
-        for rel, data in [*(tree.seeds.items() if seeds is None else ()),
-                          *((p, tree.cards[p]) for p in paths)]:
-            (scratch / rel).parent.mkdir(parents=True, exist_ok=True)
-            (scratch / rel).write_bytes(data)
+class _Side:
+    """One revision's notes, made as the build makes them (:class:`deckgen.notes.NoteMaker`)
+    with the revision's own deckgen.yaml, seeds and media. A revision's files are written to
+    ``scratch`` first (only those needed) and its messages located in ``REV:path``."""
+
+    def __init__(self, project: Project, tree: _Tree, scratch: Path) -> None:
+        self.project, self.tree, self.scratch = project, tree, scratch
+        self.seeds: dict[str, SeedText] | None = None
+        self.media: Media | None = None
+        self._lock: bytes | None = None
+
+    def _path(self, rel: str) -> Path:
+        return (self.project.root if self.tree.rev is None else self.scratch) / rel
+
+    def _write(self, files: Iterable[tuple[str, bytes]]) -> None:
+        for rel, data in files:
+            path = self.scratch / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+
+    def _seeds(self, config: ProjectFile) -> dict[str, SeedText]:
+        if self.seeds is None:
+            if self.tree.rev is None:
+                self.seeds = load_seeds(self.project.seeds_dir)
+            else:
+                self._write(self.tree.seeds.items())
+                folder = self.scratch / config.seeds
+                folder.mkdir(parents=True, exist_ok=True)
+                self.seeds = load_seeds(folder)
+        return self.seeds
+
+    def _media(self, config: ProjectFile) -> Media:
+        """The revision's media, read and checked as the build does (on the first call)."""
+        if self.media is None:
+            if self.tree.rev is None:
+                self.media = load_media(self.project.media_dir)
+            else:
+                files = {path: blob.removeprefix("link:") for path, blob in self.tree.media.items()}
+                contents = _cat_blobs(self.project.root, files.values())
+                for path, blob in files.items():
+                    target = self.scratch / path
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    if self.tree.media[path].startswith("link:"):  # (reported, never followed)
+                        target.symlink_to(os.fsdecode(contents[blob]))
+                    else:
+                        target.write_bytes(contents[blob])
+                self.media = load_media(self.scratch / config.media)
+        return self.media
+
+    def cards(self, paths: list[str]) -> dict[str, _Card]:
+        """The cards of the card files ``paths``; raise every error found (with the media's,
+        when they were read)."""
+        config = self.tree.config
+        if config is None or not paths:
+            return {}
+        errors = list(self.tree.errors)
+        cards: dict[str, _Card] = {}
         try:
-            if seeds is None:
-                seeds_dir = scratch / _rel(project, project.seeds_dir)
-                seeds_dir.mkdir(parents=True, exist_ok=True)
-                seeds = load_seeds(seeds_dir)
-            cards = _cards(project, [(scratch / p, p) for p in paths], seeds, tree.errors)
+            if any(_may_show_media(self.tree.cards[p]) for p in paths):
+                media = self._media(config)
+                errors += media.errors
+            else:  # (no card here consults the media: the same notes without reading them)
+                folder = self._path(config.media)
+                media = Media(folder, folder / MANIFEST)
+            maker = NoteMaker.of(config, self._seeds(config), media)
+            if self.tree.rev is not None:
+                self._write((p, self.tree.cards[p]) for p in paths)
+            for rel in paths:
+                loaded = maker.load(self._path(rel))
+                errors += loaded.errors
+                for rc in loaded.cards:
+                    note = maker.note(rc)
+                    cards.setdefault(rc.card.id, _Card(_view(rc, note, media),
+                                                       note.content_hash))
+            if errors:
+                raise DeckgenError(errors)
         except DeckgenError as exc:
-            raise DeckgenError(_relocated(exc.diagnostics, scratch, tree.rev)) from None
-        return cards, seeds
+            if self.tree.rev is None:
+                raise
+            raise DeckgenError(_relocated(exc.diagnostics, self.scratch, self.tree.rev)
+                               ) from None
+        return cards
+
+    def lock_data(self) -> bytes:
+        """The revision's deckgen.lock (empty: it has none)."""
+        if self._lock is None:
+            if self.tree.lock is None:
+                self._lock = b""
+            elif self.tree.rev is None:
+                self._lock = self.project.lock_path.read_bytes()
+            else:
+                self._lock = _cat_blobs(self.project.root, [self.tree.lock])[self.tree.lock]
+        return self._lock
+
+    def reasons(self) -> dict[str, str]:
+        """The reason each card its lock records as retired gives learners as this revision
+        builds it: deckgen.yaml's, or else the one the lock kept (see ``Stamper.retire``)."""
+        config = self.tree.config
+        if config is None:
+            return {}
+        data = self.lock_data()
+        if not data:
+            return {}
+        path = self.project.lock_path
+        if self.tree.rev is not None:
+            self._write([(LOCK_FILE, data)])
+            path = self.scratch / LOCK_FILE
+        try:
+            lock = read_lock(path)
+        except DeckgenError as exc:
+            if self.tree.rev is None:
+                raise
+            raise DeckgenError(_relocated(exc.diagnostics, self.scratch, self.tree.rev)
+                               ) from None
+        return {card_id: config.retired.get(card_id) or entry.reason
+                for card_id, entry in lock.retired.items()}
+
+
+def _retired_part(lock: bytes) -> bytes:
+    """The part of a lock with the retired cards (as deckgen writes it, its end; else all)."""
+    at = lock.rfind(b'\n"retired": ')
+    return lock if at < 0 else lock[at:]
 
 
 def _relocated(diagnostics: Iterable[Diagnostic], scratch: Path, rev: str) -> list[Diagnostic]:
@@ -192,27 +363,16 @@ def _relocated(diagnostics: Iterable[Diagnostic], scratch: Path, rev: str) -> li
     return out
 
 
-def _cards(project: Project, files: list[tuple[Path, str]], seeds: dict[str, SeedText],
-           errors: list[Diagnostic]) -> dict[str, _Card]:
-    cards: dict[str, _Card] = {}
-    config = project.config
-    for path, _ in files:
-        loaded = load_file(path, seeds)
-        errors += loaded.errors
-        for rc in loaded.cards:
-            note = build_note(rc, config.name, config.guid_namespace)
-            cards.setdefault(rc.card.id, _Card(_view(rc, note.tags, note.deck),
-                                               note.content_hash))
-    if errors:
-        raise DeckgenError(errors)
-    return cards
-
-
-def _view(rc: ResolvedCard, tags: tuple[str, ...], deck: str) -> View:
-    """What a card shows, in the author's words (the note's own fields are HTML)."""
+def _view(rc: ResolvedCard, note: NoteSpec, media: Media) -> View:
+    """What a card shows, in the author's words (the note's own fields are HTML); each media
+    file with the start of its content's hash (its name in the package) and its credit."""
     card, meta = rc.card, rc.seed.seed
     source = " · ".join(v for v in (meta.title, meta.author, meta.publisher, meta.url) if v)
+    files = {f.name: f for f in media.files.values()} if note.media else {}
+    shown = [files[name] for name in note.media if name in files]
+    tags, deck = note.tags, note.deck
     return {
+        "media": ", ".join(f"{f.file} [{f.name[:8]}] ({media.credits[f.file]})" for f in shown),
         "question": card.question or "",
         "answer": card.answer or "",
         "cloze": card.cloze or "",
@@ -226,32 +386,70 @@ def _view(rc: ResolvedCard, tags: tuple[str, ...], deck: str) -> View:
     }
 
 
+def _note_inputs(config: ProjectFile | None) -> tuple[str, str, str | None] | None:
+    """What of deckgen.yaml every note is made with (the deck name, guid namespace and
+    repository: see :meth:`NoteMaker.of`)."""
+    return None if config is None else (config.name, config.guid_namespace, config.repository)
+
+
+def _notice(reason: str) -> str:
+    return finalise(retired_notice(reason))
+
+
 def diff_revisions(project: Project, base: str, head: str | None) -> DeckDiff:
     """The cards added, changed and retired from ``base`` to ``head`` (None: the working tree)."""
     root = project.root
     check_revision(root, "BASE", base)
     if head is not None:
         check_revision(root, "HEAD", head)
-    after = _working_tree(project) if head is None else _revision(project, head)
-    before = _revision(project, base)
-    if after.errors or before.errors:
-        raise DeckgenError(after.errors + before.errors)
-    same_seeds = before.seeds == after.seeds
-    paths = sorted(set(before.cards) | set(after.cards))
-    if same_seeds:  # an unchanged file makes the same notes: only the others are loaded
-        paths = [p for p in paths if before.cards.get(p) != after.cards.get(p)]
-    new, seeds = _load(project, after, [p for p in paths if p in after.cards], None)
-    old, _ = _load(project, before, [p for p in paths if p in before.cards],
-                   seeds if same_seeds else None)
-    result = DeckDiff()
-    for card_id in sorted(new):
-        if card_id not in old:
-            result.added[card_id] = new[card_id].view
-        elif new[card_id].content_hash != old[card_id].content_hash:
-            a, b = old[card_id].view, new[card_id].view
-            result.changed[card_id] = [(k, a[k], b[k]) for k in FIELDS if a[k] != b[k]] or [
-                ("rendering", "", "changed")]
-    result.retired = sorted(set(old) - set(new))
+    with tempfile.TemporaryDirectory(prefix="deckgen-diff-") as tmp:
+        scratch_after, scratch_before = Path(tmp) / "head", Path(tmp) / "base"
+        after = (_working_tree(project) if head is None
+                 else _revision(project, head, scratch_after))
+        before = _revision(project, base, scratch_before)
+        if after.errors or before.errors:
+            raise DeckgenError(after.errors + before.errors)
+        same_seeds = before.seeds == after.seeds
+        same_notes = same_seeds and _note_inputs(before.config) == _note_inputs(after.config)
+        same_media = before.media == after.media
+
+        def differs(path: str) -> bool:  # (else the file makes the same notes in both)
+            old, new = before.cards.get(path), after.cards.get(path)
+            return old != new or not same_notes or (
+                not same_media and old is not None and _may_show_media(old))
+
+        paths = [p for p in sorted(set(before.cards) | set(after.cards)) if differs(p)]
+        new_side, old_side = _Side(project, after, scratch_after), _Side(project, before,
+                                                                          scratch_before)
+        new = new_side.cards([p for p in paths if p in after.cards])
+        if same_seeds:  # (read once)
+            old_side.seeds = new_side.seeds
+        if same_media and before.config and after.config and (
+                _folder(before.config.media) == _folder(after.config.media)):
+            old_side.media = new_side.media
+        old = old_side.cards([p for p in paths if p in before.cards])
+        result = DeckDiff()
+        for card_id in sorted(new):
+            if card_id not in old:
+                result.added[card_id] = new[card_id].view
+            elif new[card_id].content_hash != old[card_id].content_hash:
+                a, b = old[card_id].view, new[card_id].view
+                result.changed[card_id] = [(k, a[k], b[k]) for k in FIELDS if a[k] != b[k]] or [
+                    ("rendering", "", "changed")]
+        result.retired = sorted(set(old) - set(new))
+        if before.config and after.config and (
+                before.config.retired != after.config.retired or (
+                    before.lock != after.lock and _retired_part(old_side.lock_data())
+                    != _retired_part(new_side.lock_data()))):
+            # a card retired before either revision shows learners its reason, which one of
+            # them changed (deckgen.yaml's, or the one its lock kept)
+            was, now = old_side.reasons(), new_side.reasons()
+            for card_id in sorted((was.keys() & now.keys()) - new.keys()):
+                if _notice(was[card_id]) != _notice(now[card_id]):
+                    result.changed[card_id] = [("reason",
+                                                was[card_id] or DEFAULT_RETIRED_REASON,
+                                                now[card_id] or DEFAULT_RETIRED_REASON)]
+            result.changed = dict(sorted(result.changed.items()))
     return result
 
 

@@ -6,9 +6,10 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cards import ResolvedCard
+from .cards import LoadedFile, ResolvedCard, load_file
 from .correction import correction_url
 from .evidence import BY_ID
 from .notetypes import BASIC_FIELDS, CLOZE_FIELDS
@@ -18,7 +19,7 @@ from .textfragment import passage_url
 
 if TYPE_CHECKING:
     from .media import Media, MediaFile
-    from .schema import Card
+    from .schema import Card, ProjectFile
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,33 @@ def build_note(rc: ResolvedCard, root_deck: str, namespace: str,
         deck=deck_name(root_deck, rc.deck),
         media=tuple(dict.fromkeys(f.name for f in shown)),
     )
+
+
+@dataclass(frozen=True)
+class NoteMaker:
+    """How the build makes a project's notes: each card file loaded and checked against the
+    project's seeds and media, each card made into its note by :func:`build_note` with the
+    project's deck name, guid namespace, media (manifest and bytes) and repository. The build,
+    the preview and ``deckgen diff`` (for each revision, with its own inputs) make notes only
+    with it, so what they show and compare is what the build writes."""
+
+    seeds: dict[str, SeedText]
+    media: Media
+    root_deck: str
+    namespace: str
+    repository: str | None = None
+
+    @classmethod
+    def of(cls, config: ProjectFile, seeds: dict[str, SeedText], media: Media) -> NoteMaker:
+        return cls(seeds, media, config.name, config.guid_namespace, config.repository)
+
+    def load(self, path: Path) -> LoadedFile:
+        """One card file, loaded, validated and resolved as the build does."""
+        return load_file(path, self.seeds, self.media)
+
+    def note(self, rc: ResolvedCard) -> NoteSpec:
+        return build_note(rc, self.root_deck, self.namespace, self.media,
+                          repository=self.repository)
 
 
 _MEDIA_FIELDS = {"question": "Question", "answer": "Answer", "cloze": "Text", "extra": "Extra",

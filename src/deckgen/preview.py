@@ -25,15 +25,16 @@ from functools import cache
 from pathlib import Path
 
 from .cardrender import render_note
-from .cards import ResolvedCard
-from .coverage import Coverage, SeedCoverage, Span, percent, project_coverage
+from .cards import ResolvedCard, load_cards
+from .coverage import Coverage, SeedCoverage, Span, coverage, percent
 from .errors import DeckgenError, Diagnostic, Location
 from .evidence import BY_ID, LEVEL_IDS
 from .media import Media, preview_html, project_media
-from .notes import NoteSpec, build_note, evidence_html
+from .notes import NoteMaker, NoteSpec, evidence_html
 from .notetypes import CSS
 from .project import Project
 from .render import escape, is_http_url, markdown_to_html
+from .seeds import load_seeds
 from .textfragment import passage_url
 
 GENERATOR = '<meta name="generator" content="deckgen preview">'
@@ -60,11 +61,11 @@ class Cards:
 def project_cards(project: Project) -> tuple[Cards, Coverage]:
     """Check the project (raising on errors): its cards, their notes, and the coverage of
     every seed."""
-    cards, cov = project_coverage(project)
-    config = project.config
+    seeds = load_seeds(project.seeds_dir)
+    cards = load_cards(project.cards_dir, seeds)
     media = project_media(project.media_dir, cards)  # (raises on a media error)
-    return Cards(cards, [build_note(rc, config.name, config.guid_namespace, media,
-                                    repository=config.repository) for rc in cards], media), cov
+    maker = NoteMaker.of(project.config, seeds, media)
+    return Cards(cards, [maker.note(rc) for rc in cards], media), coverage(seeds, cards)
 
 
 def write_preview(project: Project, output_dir: Path) -> PreviewResult:

@@ -82,16 +82,7 @@ def load_project(
         raise DeckgenError(
             [Diagnostic(Location(path), f"no {PROJECT_FILE} here; run deckgen from the project root")]
         )
-    doc = load_yaml(path)
-    config, errors = validate(doc, ProjectFile)
-    if config is None:
-        raise DeckgenError(errors)
-    for key in ("cards", "seeds", "output", "media"):
-        value = Path(getattr(config, key))
-        if value.is_absolute() or not (root / value).resolve().is_relative_to(root.resolve()):
-            errors.append(Diagnostic(doc.at((key,)), f"'{key}' must be a path inside the project"))
-    if errors:
-        raise DeckgenError(errors)
+    config = read_config(root)
     project = Project(
         root=root,
         config=config,
@@ -103,3 +94,19 @@ def load_project(
         if not folder.is_dir():
             raise DeckgenError([Diagnostic(Location(folder), f"{what} folder not found")])
     return project
+
+
+def read_config(root: Path) -> ProjectFile:
+    """``deckgen.yaml`` in ``root``, validated (its paths inside the project); raise
+    :class:`DeckgenError` with located messages otherwise."""
+    doc = load_yaml(root / PROJECT_FILE)
+    config, errors = validate(doc, ProjectFile)
+    if config is None:
+        raise DeckgenError(errors)
+    for key in ("cards", "seeds", "output", "media"):
+        value = Path(getattr(config, key))
+        if value.is_absolute() or not (root / value).resolve().is_relative_to(root.resolve()):
+            errors.append(Diagnostic(doc.at((key,)), f"'{key}' must be a path inside the project"))
+    if errors:
+        raise DeckgenError(errors)
+    return config
