@@ -118,7 +118,7 @@ def test_progress_is_cleared_before_errors(project: Project) -> None:
 def test_a_worker_that_dies_is_an_internal_error_not_a_hang(
     project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    build_module = sys.modules["deckgen.build"]  # (deckgen.build is also the function)
+    build_module = sys.modules["deckgen.pipeline"]
     many_files(project)
     monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
 

@@ -77,6 +77,21 @@ def test_ctrl_c_exits_130_with_one_line(project: Project) -> None:
     assert (run.returncode, stderr) == (130, "deckgen: interrupted\n")
 
 
+@pytest.mark.parametrize("after", [0.15, 0.25, 0.35])  # (Python itself starts in ~0.03 s)
+def test_ctrl_c_while_the_command_line_starts(project: Project, after: float) -> None:
+    """A SIGINT while the modules are still loading (pydantic and the rest take a few tenths of
+    a second): one line and 130, never a traceback; or, if it came after the run, its result."""
+    run = subprocess.Popen([sys.executable, "-m", "deckgen", "check"], cwd=project.root,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(after)
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=60)
+    assert "Traceback" not in err, err
+    # (-2: the signal came as the interpreter was ending, after the run; a shell shows 130)
+    assert (run.returncode, err) in ((130, "deckgen: interrupted\n"), (0, ""), (-2, "")), (
+        run.returncode, err)
+
+
 def test_ctrl_c_in_the_library_call(project: Project, monkeypatch: pytest.MonkeyPatch,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     def interrupted(*args: object, **kwargs: object) -> None:

@@ -1,10 +1,18 @@
-"""deckgen: compile cited, evidence-levelled flashcards written in YAML into Anki decks."""
+"""deckgen: compile cited, evidence-levelled flashcards written in YAML into Anki decks.
 
-from typing import Any
+The public API is imported on first use, so that starting the command line loads nothing heavy
+before it can handle Ctrl-C (see :mod:`deckgen.__main__`).
+"""
 
-from .build import BuildResult, CheckResult, build, check, resolve
-from .errors import DeckgenError, Diagnostic, Location
-from .project import Project, load_project
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .errors import DeckgenError, Diagnostic, Location
+    from .pipeline import BuildResult, CheckResult, build, check, resolve
+    from .project import Project, load_project
 
 __all__ = [
     "BuildResult",
@@ -20,9 +28,16 @@ __all__ = [
     "resolve",
 ]
 
+_WHERE = {
+    "BuildResult": "pipeline", "CheckResult": "pipeline", "build": "pipeline", "check": "pipeline",
+    "resolve": "pipeline", "DeckgenError": "errors", "Diagnostic": "errors", "Location": "errors",
+    "Project": "project", "load_project": "project",
+}
+
 
 def __getattr__(name: str) -> Any:
-    """``__version__``, read from the installed metadata only when asked for (start-up time)."""
+    """The public API, imported when first asked for; ``__version__`` from the installed
+    metadata."""
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
 
@@ -30,4 +45,9 @@ def __getattr__(name: str) -> Any:
             return version("deckgen")
         except PackageNotFoundError:  # pragma: no cover - running from a source tree
             return "0.0.0"
-    raise AttributeError(f"module 'deckgen' has no attribute {name!r}")
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'deckgen' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value

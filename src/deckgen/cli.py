@@ -19,15 +19,15 @@ from typing import Any, TypeVar
 import click
 
 from .authoring import find_quotes, new_card, yaml_quoted
-from .build import Progress
-from .build import build as build_deck
-from .build import check as check_deck
 from .coverage import percent, project_coverage, stats_table
 from .diff import DeckDiff, diff_revisions, render
 from .errors import DeckgenError, Diagnostic, Location, printable
 from .media import diff_text as media_diff
 from .media import project_media
 from .media import stats_text as media_stats
+from .pipeline import Progress
+from .pipeline import build as build_deck
+from .pipeline import check as check_deck
 from .project import find_project, find_root
 from .schema import json_schemas
 
