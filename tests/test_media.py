@@ -528,3 +528,19 @@ def test_a_retired_card_shows_its_image_alt_text_and_no_sound_tag(tmp_path: Path
     assert "A smooth curve rising and falling once over a grey axis" in texts
     assert "[sound:" not in texts and "&#91;sound:" not in texts
     assert "<img" not in texts
+
+
+def test_the_coverage_page_counts_the_media_and_their_credits(tmp_path: Path) -> None:
+    example = tmp_path / "media-deck"
+    shutil.copytree(REPO / "examples" / "media-deck", example,
+                    ignore=shutil.ignore_patterns("build"))
+    result = Project(example).run("preview", "-o", "site")
+    assert result.exit_code == 0, result.stderr
+    page = (example / "site" / "coverage.html").read_text(encoding="utf-8")
+    section = page.split("<h2>Images and audio</h2>")[1].split("</table>")[0]
+    assert "<p>2 files shown on 2 cards (0 declared but unused).</p>" in section
+    rows = section.split("<tbody>")[1]
+    assert rows.count("<tr>") == 2
+    assert "<code>a440.ogg</code></th><td>audio</td>" in rows
+    assert "<code>sine-wave.png</code></th><td>image</td>" in rows
+    assert all(credit in rows for credit in ("deckgen authors",)), rows

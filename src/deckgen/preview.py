@@ -89,7 +89,7 @@ def site(name: str, description: str, result: Cards, cov: Coverage) -> dict[str,
     """Every page of the site: relative path → HTML."""
     pages = {
         "index.html": _index_page(name, description, result, cov),
-        "coverage.html": _coverage_page(name, cov),
+        "coverage.html": _coverage_page(name, cov, _media_section(result)),
     }
     for sc in cov.seeds:
         pages[f"seeds/{sc.seed.seed.id}.html"] = _seed_page(name, sc, cov)
@@ -542,7 +542,33 @@ def _levels_title(label: str, levels: dict[str, int]) -> str:
 # ----------------------------------------------------------------------------- coverage page
 
 
-def _coverage_page(name: str, cov: Coverage) -> str:
+def _media_section(result: Cards) -> str:
+    """The media the cards show, each with its cards and its credit (as ``deckgen stats``
+    counts them); nothing for a project without media."""
+    media = result.media
+    if media is None or not media.declared:
+        return ""
+    by_name = {f.name: f for f in media.files.values()}
+    cards: dict[str, int] = {}
+    for note in result.notes:
+        for name in set(note.media):
+            cards[name] = cards.get(name, 0) + 1
+    rows = [f'<tr><th scope="row"><code>{_e(by_name[n].file)}</code></th>'
+            f"<td>{_e(by_name[n].kind)}</td><td class=\"pv-num\">{cards[n]}</td>"
+            f"<td>{by_name[n].credit}</td></tr>\n"  # (the credit is sanitised HTML already)
+            for n in sorted(cards, key=lambda n: by_name[n].file) if n in by_name]
+    unused = len(media.declared) - len(rows)
+    showing = sum(1 for note in result.notes if note.media)
+    return ("<h2>Images and audio</h2>\n"
+            f'<p>{_plural(len(rows), "file")} shown on {_plural(showing, "card")}'
+            f" ({unused} declared but unused).</p>\n"
+            '<div class="pv-table-wrap"><table class="pv-table" id="pv-media">\n'
+            '<thead><tr><th scope="col">File</th><th scope="col">Kind</th>'
+            '<th scope="col" class="pv-num">Cards</th><th scope="col">Credit</th></tr></thead>\n'
+            "<tbody>\n" + "".join(rows) + "</tbody></table></div>\n")
+
+
+def _coverage_page(name: str, cov: Coverage, media: str = "") -> str:
     rows, level_rows = [], []
     for sc in cov.seeds:
         sid = sc.seed.seed.id
@@ -587,6 +613,7 @@ def _coverage_page(name: str, cov: Coverage) -> str:
         + "<h2>Evidence levels</h2>\n"
         + levels_chart(chart_rows, chart_title, "chart-all")
         + levels_table
+        + media
         + '<p class="pv-foot">Written by <code>deckgen preview</code>; <code>deckgen stats</code> '
         "prints the same figures.</p>\n"
         "</div></main>\n"
