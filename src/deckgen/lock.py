@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from .cards import CardRef, locate
 from .errors import DeckgenError, Diagnostic, Location
+from .media import HASH_LENGTH
 from .notes import NoteSpec, deck_name, note_guid
 from .notetypes import BASIC_FIELDS, CLOZE_FIELDS
 from .package import StampedNote
@@ -591,8 +592,9 @@ def retired_notice(reason: str) -> str:
 # files are no longer shipped, so its front shows an image's alt text and no sound (left alone,
 # the sanitiser would drop the whole <img>, alt text included, and the final step would show
 # the sound tag as text)
-_FRONT_IMAGE = re.compile(r'<img class="dg-media" src="[0-9a-f]{32}\.[a-z0-9]+" alt="([^"<>]*)">')
-_FRONT_SOUND = re.compile(r"\[sound:[0-9a-f]{32}\.[a-z0-9]+\]")
+_HASHED = rf"[0-9a-f]{{{HASH_LENGTH}}}\.[a-z0-9]+"  # a media file's name in the package
+_FRONT_IMAGE = re.compile(rf'<img class="dg-media" src="{_HASHED}" alt="([^"<>]*)">')
+_FRONT_SOUND = re.compile(rf"\[sound:{_HASHED}\]")
 
 
 def _retired_spec(card_id: str, kind: str, front: str, reason: str, namespace: str,

@@ -36,6 +36,7 @@ from typing import Any
 
 from .errors import DeckgenError, Diagnostic, Location
 from .project import Project
+from .yamlsource import file_kind
 
 JOURNAL_VERSION = 1
 Waiting = Callable[[str], None]  # told once, when the build has to wait for another
@@ -55,11 +56,6 @@ def _writing(path: Path) -> Iterator[None]:
         raise _error(path, f"cannot write: {exc.strerror or exc}") from None
 
 
-_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISLNK, "a symbolic link"),
-          (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
-          (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
-
-
 def refuse_unless_regular(path: Path, what: str) -> None:
     """Refuse to replace anything at ``path`` but a regular file: a folder, a symbolic link
     (followed or not, dangling or not), a FIFO, a socket or a device is never replaced."""
@@ -69,13 +65,10 @@ def refuse_unless_regular(path: Path, what: str) -> None:
         return
     except OSError as exc:
         raise _error(path, f"cannot write: {exc.strerror or exc}") from None
-    for test, kind in _KINDS:
-        if test(mode):
-            raise _error(path, f"{what} is {kind}; deckgen writes only where there is a regular "
-                               "file or nothing")
-    if not stat.S_ISREG(mode):
-        raise _error(path, f"{what} is not a regular file; deckgen writes only where there is "
-                           "a regular file or nothing")
+    if not stat.S_ISREG(mode):  # (file_kind: the same words as the readers' messages)
+        kind = file_kind(mode)
+        raise _error(path, f"{what} {'is ' * (not kind.startswith('not '))}{kind}; deckgen "
+                           "writes only where there is a regular file or nothing")
 
 
 def _make_folder(folder: Path) -> list[Path]:

@@ -27,7 +27,7 @@ from pydantic_core import PydanticCustomError
 
 from .errors import Diagnostic, did_you_mean
 from .evidence import LEVEL_IDS
-from .render import is_http_url
+from .render import CONTROL_CHARACTERS, is_http_url
 from .yamlsource import YamlDocument
 
 ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -170,11 +170,10 @@ def _check_repository(value: str) -> str:
     return value
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _no_control(value: str) -> str:
-    found = _CONTROL.search(value)
+    found = CONTROL_CHARACTERS.search(value)
     if found:
         raise PydanticCustomError(
             "deckgen_control", "text contains a control character (U+{code}); remove it",
@@ -225,8 +224,7 @@ Hash = Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
 NoteKind = Literal["basic", "cloze"]
 # the lock's many texts and ids are checked by pattern (in pydantic's core: a lock has a line per
 # card, read on every build), to the same rules as Text and Id
-_NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
-LockText = Annotated[str, Field(min_length=1, pattern=_NO_CONTROL)]
+LockText = Annotated[str, Field(min_length=1, pattern=_JSON_NO_CONTROL)]
 LockId = Annotated[str, Field(pattern=f"^{ID_RE.pattern}$")]
 EvidenceId = Literal[LEVEL_IDS]  # type: ignore[valid-type]
 Quotes = Annotated[
@@ -550,9 +548,9 @@ def _diagnostic(doc: YamlDocument, model: type[BaseModel], err: Any) -> Diagnost
                           "reads version 1; use the deckgen that wrote it")
     if kind == "literal_error":
         return Diagnostic(doc.at(loc), f"{name} must be {err['ctx']['expected']}, got {value!r}")
-    if kind == "string_pattern_mismatch" and isinstance(value, str) and _CONTROL.search(value):
+    if kind == "string_pattern_mismatch" and isinstance(value, str) and CONTROL_CHARACTERS.search(value):
         return Diagnostic(doc.at(loc), f"text contains a control character "
-                          f"(U+{ord(_CONTROL.findall(value)[0]):04X}); remove it")
+                          f"(U+{ord(CONTROL_CHARACTERS.findall(value)[0]):04X}); remove it")
     if kind == "string_pattern_mismatch" and name == "'hash'":
         return Diagnostic(doc.at(loc), f"'hash' must be 'sha256:' and 64 lowercase hexadecimal "
                           f"digits, got {value!r}")
