@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
 from pydantic import ValidationError
 
 from . import cloze as clozes
@@ -21,7 +20,7 @@ from .evidence import BY_ID
 from .render import PLACEHOLDERS
 from .schema import Card, CardFile, validate
 from .seeds import SeedText
-from .yamlsource import YamlDocument, file_kind, load_yaml, not_a_file, read_text
+from .yamlsource import YamlDocument, file_kind, load_yaml, not_a_file
 
 if TYPE_CHECKING:
     from .media import Media
@@ -155,6 +154,7 @@ class LoadedFile:
     refs: list[CardRef]  # every card the schema accepted, valid or not (for duplicate ids)
     errors: list[Diagnostic]
     media_used: list[str] = field(default_factory=list)  # declared media files its cards show
+    deck: str | None = None  # its subdeck (``deck:``), when the file says one validly
 
 
 def load_file(path: Path, seeds: dict[str, SeedText], media: Media | None = None) -> LoadedFile:
@@ -172,7 +172,7 @@ def load_file(path: Path, seeds: dict[str, SeedText], media: Media | None = None
         if part is None:
             return LoadedFile([], [], errors)
         deck, tags, cards = part
-    loaded = LoadedFile([], [], errors)
+    loaded = LoadedFile([], [], errors, deck=deck)
     for index, card in cards:
         loaded.refs.append(CardRef(card.id, path, index))
         if media is not None:  # (every card the schema accepted, resolved or not)
@@ -271,41 +271,6 @@ def deck_collisions(decks: Iterable[tuple[str, CardRef]]) -> list[Diagnostic]:
                               f"{first.path.as_posix()}): Anki takes them for one deck; spell "
                               "them the same")
             for where, (name, other, _, first) in zip(found, clashes, strict=True)]
-
-
-def file_decks(refs: Iterable[CardRef], root: str) -> list[tuple[str, CardRef]]:
-    """Each card file's deck (full name) with its first card, for :func:`deck_collisions` when
-    no notes were made (``deckgen check``): read from the file's top-level ``deck`` alone."""
-    from .notes import deck_name  # (notes imports this module)
-
-    first: dict[Path, CardRef] = {}
-    for ref in refs:
-        first.setdefault(ref.path, ref)
-    return [(deck_name(root, _top_level_deck(path)), ref) for path, ref in first.items()]
-
-
-def _top_level_deck(path: Path) -> str | None:
-    """The text of the top-level ``deck`` of a card file, reading its YAML events only as far
-    as that key (a file without the word "deck" or any escape cannot have one)."""
-    try:
-        text = read_text(path)
-    except DeckgenError:
-        return None
-    if "deck" not in text and "\\" not in text:
-        return None
-    depth, key, is_key = 0, None, True
-    for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth == 2:
-                is_key = not is_key  # a value of the top-level mapping
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
-        elif isinstance(event, yaml.ScalarEvent) and depth == 1:
-            if not is_key and key == "deck":
-                return event.value or None
-            key, is_key = event.value, not is_key
-    return None
 
 
 def load_cards(cards_dir: Path, seeds: dict[str, SeedText]) -> list[ResolvedCard]:

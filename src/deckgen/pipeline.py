@@ -17,7 +17,6 @@ from .cards import (
     card_files,
     deck_collisions,
     duplicate_ids,
-    file_decks,
     load_cards,
 )
 from .deckpage import description_html
@@ -25,7 +24,7 @@ from .errors import DeckgenError, Diagnostic, Location
 from .lint import Front, card_findings, clear_caches, near_duplicate_findings
 from .lock import Stamper, describe_changes, lock_problems, retired_problems
 from .media import Media, load_media
-from .notes import NoteMaker, NoteSpec, prepare_rendering
+from .notes import NoteMaker, NoteSpec, deck_name, prepare_rendering
 from .notetypes import note_type_hashes
 from .output import Commit, Waiting, refuse_unless_regular
 from .package import DeckSettings, PackageError, PackageWriter
@@ -87,12 +86,18 @@ class _FileResult:
     fronts: list[Front] = field(default_factory=list)
     findings: list[Diagnostic] = field(default_factory=list)
     media_used: list[str] = field(default_factory=list)
+    deck: str | None = None  # the file's subdeck
+
+    def deck_of(self, root: str) -> list[tuple[str, CardRef]]:
+        """The file's deck (full name) with its first card, for :func:`deck_collisions`."""
+        return [(deck_name(root, self.deck), self.refs[0])] if self.refs else []
 
 
 def _check_file(job: _Job, path: Path) -> _FileResult:
     """Everything that can be done with one card file alone."""
     loaded = job.maker.load(path)
-    result = _FileResult(loaded.refs, loaded.errors, media_used=loaded.media_used)
+    result = _FileResult(loaded.refs, loaded.errors, media_used=loaded.media_used,
+                         deck=loaded.deck)
     if job.notes:
         ref = {r.index: r for r in loaded.refs}  # (the same objects: each is sent back once)
         result.notes = [(job.maker.note(rc), ref[rc.index]) for rc in loaded.cards]
@@ -146,18 +151,20 @@ def check(
     media = load_media(project.media_dir)
     errors += media.errors
     used: list[str] = []
+    decks: list[tuple[str, CardRef]] = []
     with _check_files(project, lint=lint, notes=False, progress=progress,
                       media=media) as results:
         errors += lock_problems(project)  # (read while the workers check the first files)
         for result in results:
             refs += result.refs
+            decks += result.deck_of(project.config.name)
             fronts += result.fronts
             errors += result.errors
             findings += result.findings
             used += result.media_used
     findings += media.unused(used)
     errors += retired_problems(project, {ref.id for ref in refs})
-    errors += duplicate_ids(refs) + deck_collisions(file_decks(refs, project.config.name))
+    errors += duplicate_ids(refs) + deck_collisions(decks)
     if errors:
         raise DeckgenError(errors)
     if lint:
@@ -199,7 +206,8 @@ def build(
             try:
                 with PackageWriter(_settings(project), stamper.model_mod,
                                    output.scratch, media=media.data) as package:
-                    cards, decks = _add_notes(results, stamper, package, media.errors)
+                    cards, decks = _add_notes(results, stamper, package, project.config.name,
+                                              media.errors)
                     retired = stamper.retire()
                     reason_problems = stamper.reason_problems(project.where)
                     if reason_problems:
@@ -233,25 +241,24 @@ def _writing_the_deck(project: Project) -> Iterator[None]:
                                        f"cannot write: {exc.strerror or exc}")]) from None
 
 
-def _add_notes(results: Iterable[_FileResult], stamper: Stamper,
-               package: PackageWriter, media_errors: Iterable[Diagnostic] = ()
-               ) -> tuple[int, set[str]]:
+def _add_notes(results: Iterable[_FileResult], stamper: Stamper, package: PackageWriter,
+               root: str, media_errors: Iterable[Diagnostic] = ()) -> tuple[int, set[str]]:
     """Stamp each checked note and add it to the package, file by file as they come; raise
     every error found (the package is then never committed). The cards and decks added."""
     refs: list[CardRef] = []
     errors: list[Diagnostic] = list(media_errors)
     decks: set[str] = set()
-    deck_refs: dict[str, CardRef] = {}  # each deck with its first card
+    file_decks: list[tuple[str, CardRef]] = []
     for result in results:
         refs += result.refs
         errors += result.errors
+        file_decks += result.deck_of(root)
         for note, ref in result.notes:
-            deck_refs.setdefault(note.deck, ref)
             stamped = stamper.stamp(note, ref)
             if stamped is not None and not errors:
                 package.add(stamped)
                 decks.add(note.deck)
-    errors += duplicate_ids(refs) + deck_collisions(deck_refs.items()) + stamper.errors()
+    errors += duplicate_ids(refs) + deck_collisions(file_decks) + stamper.errors()
     if errors:
         raise DeckgenError(errors)
     return len(refs), decks
