@@ -9,10 +9,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 from .cards import (
     CardRef,
+    LoadedFile,
     ResolvedCard,
     card_files,
     deck_collisions,
@@ -34,6 +35,10 @@ from .seeds import load_seeds
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 F = TypeVar("F", bound=Callable[..., Any])
+S = TypeVar("S")
+# what a command keeps of one checked card file, made where the file was checked (a worker
+# process in big projects) so that only the summary is sent back: (the file, its notes)
+Summarise = Callable[[LoadedFile, list[NoteSpec]], S]
 
 
 def _without_cycle_collection(func: F) -> F:
@@ -70,12 +75,13 @@ class BuildResult:
 
 
 @dataclass(frozen=True)
-class _Job:
+class _Job(Generic[S]):
     """What the work on one card file needs (given to each worker process once)."""
 
     maker: NoteMaker
     lint: bool
     notes: bool
+    summarise: Summarise[S] | None = None
 
 
 @dataclass
@@ -87,13 +93,14 @@ class _FileResult:
     findings: list[Diagnostic] = field(default_factory=list)
     media_used: list[str] = field(default_factory=list)
     deck: str | None = None  # the file's subdeck
+    summary: Any = None  # what :func:`each_file`'s ``summarise`` made of it
 
     def deck_of(self, root: str) -> list[tuple[str, CardRef]]:
         """The file's deck (full name) with its first card, for :func:`deck_collisions`."""
         return [(deck_name(root, self.deck), self.refs[0])] if self.refs else []
 
 
-def _check_file(job: _Job, path: Path) -> _FileResult:
+def _check_file(job: _Job[Any], path: Path) -> _FileResult:
     """Everything that can be done with one card file alone."""
     loaded = job.maker.load(path)
     result = _FileResult(loaded.refs, loaded.errors, media_used=loaded.media_used,
@@ -101,6 +108,9 @@ def _check_file(job: _Job, path: Path) -> _FileResult:
     if job.notes:
         ref = {r.index: r for r in loaded.refs}  # (the same objects: each is sent back once)
         result.notes = [(job.maker.note(rc), ref[rc.index]) for rc in loaded.cards]
+    if job.summarise is not None:
+        result.summary = job.summarise(loaded, [note for note, _ in result.notes])
+        result.notes = []  # (made for the summary only)
     if job.lint:
         result.findings = [d for rc in loaded.cards for d in card_findings(rc)]
         result.fronts = [Front.of(rc) for rc in loaded.cards]
@@ -109,13 +119,14 @@ def _check_file(job: _Job, path: Path) -> _FileResult:
 
 
 def _check_files(project: Project, *, lint: bool, notes: bool,
-                 progress: Progress | None, media: Media) -> Results[_FileResult]:
+                 progress: Progress | None, media: Media,
+                 summarise: Summarise[Any] | None = None) -> Results[_FileResult]:
     """Start :func:`_check_file` on every card file (a file per core in big projects); the
     results come in order, each as soon as it is ready, so the caller can use them while the
     rest are checked."""
     files = card_files(project.cards_dir)
     maker = NoteMaker.of(project.config, load_seeds(project.seeds_dir), media)
-    job = _Job(maker, lint, notes)
+    job = _Job(maker, lint, notes, summarise)
     workers = workers_for(files)
     if notes and workers > 1:
         prepare_rendering()  # once here, not in every worker
@@ -125,6 +136,34 @@ def _check_files(project: Project, *, lint: bool, notes: bool,
             progress("checking card files", count, len(files))
 
     return FileJob(_check_file, job).start(files, workers, done)
+
+
+@_without_cycle_collection
+def each_file(project: Project, summarise: Summarise[S], *, notes: bool = False,
+              progress: Progress | None = None) -> list[S]:
+    """Check every card file as ``deckgen check`` does (without the card-writing rules), a
+    file per core in big projects, and return ``summarise(file, notes)`` of each, in file
+    order; ``notes`` are the file's notes as the build makes them (with ``notes=True``, else
+    empty). ``summarise`` runs where the file was checked, so only what it returns is sent
+    back: keep it small. Raises :class:`DeckgenError` with every error found, the checks
+    across files (duplicate ids, decks differing in case) included."""
+    refs: list[CardRef] = []
+    errors: list[Diagnostic] = []
+    decks: list[tuple[str, CardRef]] = []
+    summaries: list[S] = []
+    media = load_media(project.media_dir)
+    errors += media.errors
+    with _check_files(project, lint=False, notes=notes, progress=progress, media=media,
+                      summarise=summarise) as results:
+        for result in results:
+            refs += result.refs
+            decks += result.deck_of(project.config.name)
+            errors += result.errors
+            summaries.append(result.summary)
+    errors += duplicate_ids(refs) + deck_collisions(decks)
+    if errors:
+        raise DeckgenError(errors)
+    return summaries
 
 
 @_without_cycle_collection
