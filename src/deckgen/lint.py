@@ -101,6 +101,7 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(_WORD_RE.findall(_strip_markup(text)))
 
 
+@cache  # (words and content_words of one text both need it)
 def _strip_markup(text: str) -> str:
     if "{{" in text:  # a cloze: its deletions' text, without marks or hints
         text = plain_text(text)
@@ -356,4 +357,5 @@ def near_duplicate_findings(fronts: Sequence[Front]) -> list[Diagnostic]:
 def clear_caches() -> None:
     words.cache_clear()
     content_words.cache_clear()
+    _strip_markup.cache_clear()
     _attribution_markers.cache_clear()

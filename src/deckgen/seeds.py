@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from rapidfuzz import fuzz
-
 from .errors import DeckgenError, Diagnostic, Location
 from .schema import Seed, SeedManifest, validate
 from .worddiff import word_diff, word_opcodes
@@ -237,6 +235,8 @@ class SeedText:
 
     def _nearest_span(self, quote: str) -> tuple[int, int] | None:
         """Normalised offsets ``[start, end)`` of the whole words most like ``quote``."""
+        from rapidfuzz import fuzz  # (only to explain an error: kept out of every start-up)
+
         needle = normalise(quote)
         found = fuzz.partial_ratio_alignment(needle, self.norm)
         if found is None:
