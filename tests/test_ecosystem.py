@@ -233,3 +233,24 @@ def test_a_wheel_in_a_clean_environment_builds_the_starter_deck_byte_identically
                              "import deckgen; print(deckgen.__file__)"],
                             capture_output=True, text=True, check=True, cwd=tmp_path).stdout
     assert origin.startswith(str(venv))
+
+
+def test_python_matrix_runs_every_declared_version_from_the_minimum() -> None:
+    """CI tests every Python the package says it supports: from requires-python's minimum,
+    every minor version up, the same list as the classifiers."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+    meta = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    minimum = re.fullmatch(r">=\s*3\.(\d+)", meta["requires-python"])
+    assert minimum, meta["requires-python"]
+    declared = [c.rsplit(" :: ", 1)[1] for c in meta["classifiers"]
+                if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)]
+    matrix = re.search(r"python-version: \[(.*)\]", WORKFLOW.read_text(encoding="utf-8"))
+    assert matrix
+    tested = [v.strip().strip('"') for v in matrix.group(1).split(",")]
+    assert tested == declared
+    assert tested == [f"3.{n}" for n in range(int(minimum.group(1)),
+                                               int(minimum.group(1)) + len(tested))]
+    assert len(tested) >= 6  # 3.10 to 3.15 (the newest in December 2026)
