@@ -213,10 +213,16 @@ _OVERCLAIM_RE = re.compile(r"\b(" + "|".join(map(re.escape, OVERCLAIMS)) + r")\b
 _QUOTED_RE = re.compile("\"[^\"]*\"|\u201c[^\u201d]*\u201d|'[^']{3,}'")
 
 
+_OVERCLAIM_FIELDS = ("question", "answer", "cloze", "extra", "caveat")
+
+
 def _overclaiming(card: Card) -> Iterator[Finding]:
     if BY_ID[card.evidence].rank <= BY_ID["rct"].rank:
         return
-    for name in ("question", "answer", "cloze", "extra", "caveat"):
+    texts = [getattr(card, name) or "" for name in _OVERCLAIM_FIELDS]
+    if not _OVERCLAIM_RE.search("\n".join(texts).lower()):  # (most cards: one search)
+        return
+    for name in _OVERCLAIM_FIELDS:
         text = getattr(card, name)
         if not text:
             continue

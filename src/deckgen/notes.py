@@ -40,8 +40,8 @@ class NoteSpec:
     media: tuple[str, ...] = ()  # the names in the package of the checked files it shows
 
     def __post_init__(self) -> None:
-        fields = tuple(finalise(value, cloze=i == 0 and self.kind == "cloze")
-                       for i, value in enumerate(self.fields))
+        first, *rest = self.fields  # (a cloze note's first field keeps its deletions)
+        fields = (finalise(first, cloze=self.kind == "cloze"), *[finalise(v) for v in rest])
         if self.media:  # Anki's sound tags, only now: finalise neutralises any typed one
             from .media import sound_tags
 
