@@ -146,8 +146,8 @@ def test_diff_reports_a_pull_request_exactly(project: Project) -> None:
     )
     bad = project.run("diff", "no-such-rev")
     assert bad.exit_code == 1
-    assert bad.stderr == (".:1:1: error: BASE 'no-such-rev' is not a commit in this repository\n"
-                          "1 error\n")
+    assert bad.stderr == ("deckgen: error: BASE 'no-such-rev' is not a commit in this "
+                          "repository\n")
 
 
 def test_every_command_has_help() -> None:

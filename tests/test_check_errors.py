@@ -204,9 +204,8 @@ def test_not_in_a_project(tmp_path: Project) -> None:
     result = p.run("check")
     assert result.exit_code == 1
     assert result.stderr == (
-        "deckgen.yaml:1:1: error: no deckgen.yaml here or in any folder above; run deckgen "
+        "deckgen: error: no deckgen.yaml here or in any folder above; run deckgen "
         "inside a deckgen project, or name its folder with 'deckgen -C DIR'\n"
-        "1 error\n"
     )
 
 

@@ -118,7 +118,7 @@ def test_diff_reports_errors_where_they_are(project: Project) -> None:
     assert result.stderr.startswith("HEAD:cards/safety.yaml:9:14: error: quote not found in "
                                     "seed 'tiny'")
     unknown = project.run("diff", "v9")
-    assert unknown.stderr == ".:1:1: error: BASE 'v9' is not a commit in this repository\n1 error\n"
+    assert unknown.stderr == "deckgen: error: BASE 'v9' is not a commit in this repository\n"
 
 
 def test_diff_reads_a_revision_in_one_pass(project: Project,
@@ -334,9 +334,9 @@ def test_dash_c_runs_as_if_started_there(project: Project) -> None:
     missing = run_in(outside, "-C", "nowhere", "check")
     assert missing.exit_code == 2 and "'nowhere' does not exist" in missing.stderr
     nothing = run_in(outside, "check")
-    assert nothing.stderr == ("deckgen.yaml:1:1: error: no deckgen.yaml here or in any folder "
+    assert nothing.stderr == ("deckgen: error: no deckgen.yaml here or in any folder "
                               "above; run deckgen inside a deckgen project, or name its folder "
-                              "with 'deckgen -C DIR'\n1 error\n")
+                              "with 'deckgen -C DIR'\n")
 
 
 # --- quotes ---------------------------------------------------------------------------------

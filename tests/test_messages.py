@@ -191,10 +191,10 @@ def test_diff_with_a_bad_revision_says_so_in_one_line(project: Project, rev: str
     git(project.root, "commit", "-qm", "first")
     result = project.run("diff", "--", rev)
     assert (result.exit_code, result.stderr) == (
-        1, f".:1:1: error: BASE '{rev}' is not a commit in this repository\n1 error\n")
+        1, f"deckgen: error: BASE '{rev}' is not a commit in this repository\n")
     assert not (project.root / "written.txt").exists()
     result = project.run("diff", "HEAD", "--", rev)
-    assert result.stderr.startswith(f".:1:1: error: HEAD '{rev}' is not a commit")
+    assert result.stderr.startswith(f"deckgen: error: HEAD '{rev}' is not a commit")
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")

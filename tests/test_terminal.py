@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 import pytest
+from click.testing import CliRunner
 
 from conftest import CARDS_YAML, REPO, Project
 from deckgen.cli import cli, main
@@ -153,14 +154,58 @@ def test_errors_are_github_annotations_under_actions(project: Project,
     assert "::error" not in plain.stderr
 
 
-def test_annotation_values_are_escaped() -> None:
+def test_annotation_values_are_escaped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from deckgen.cli import github_annotation
     from deckgen.errors import Diagnostic, Location
 
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    (tmp_path / "cards").mkdir()
+    (tmp_path / "cards" / "a,b:c.yaml").write_text("cards: []\n")
     d = Diagnostic(Location(Path("cards/a,b:c.yaml"), 3, 4), "50% off", "warning",
                    ("nearest passage:", "  text"))
     assert github_annotation(d) == (
         "::warning file=cards/a%2Cb%3Ac.yaml,line=3,col=4::50%25 off%0Anearest passage:%0A  text")
+
+
+def test_annotations_name_files_from_the_repository_root(
+        project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deck in a folder of its repository: the annotation names the file as the pull request
+    does (from GITHUB_WORKSPACE), whether deckgen runs with -C or from a folder inside."""
+    repository = project.root.parent
+    project.write("cards/safety.yaml", CARDS_YAML.replace("evidence: expert-opinion",
+                                                          "evidence: rtc", 1))
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(repository))
+    wanted = "::error file=proj/cards/safety.yaml,line=10,col=15::unknown evidence level"
+    monkeypatch.chdir(repository)
+    run = CliRunner().invoke(cli, ["-C", "proj", "check"])
+    assert run.exit_code == 1
+    assert wanted in run.stderr
+    monkeypatch.chdir(project.root / "cards")
+    run = CliRunner().invoke(cli, ["check"])
+    assert "../cards/safety.yaml:10:15: error" in run.stderr  # (the terminal: from here)
+    assert wanted in run.stderr
+
+
+def test_a_problem_of_the_run_itself_is_one_line_with_no_made_up_file(
+        project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.chdir(tmp_path)
+    nowhere = CliRunner().invoke(cli, ["check"])
+    assert nowhere.exit_code == 1
+    assert nowhere.stderr.splitlines() == [
+        "deckgen: error: no deckgen.yaml here or in any folder above; run deckgen inside a "
+        "deckgen project, or name its folder with 'deckgen -C DIR'",
+        "::error::no deckgen.yaml here or in any folder above; run deckgen inside a deckgen "
+        "project, or name its folder with 'deckgen -C DIR'"]
+    subprocess.run(["git", "init", "-q"], cwd=project.root, check=True)
+    monkeypatch.chdir(project.root)
+    bad = CliRunner().invoke(cli, ["diff", "no-such-revision"])
+    assert bad.exit_code == 1
+    assert bad.stderr.splitlines() == [
+        "deckgen: error: BASE 'no-such-revision' is not a commit in this repository",
+        "::error::BASE 'no-such-revision' is not a commit in this repository"]
 
 
 def test_starting_the_command_line_loads_only_what_every_command_needs() -> None:

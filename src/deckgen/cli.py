@@ -50,6 +50,8 @@ def _reporting(func: F) -> F:
         except DeckgenError as exc:
             for diagnostic in exc.diagnostics:
                 _report(diagnostic)
+            if all(d.location.path is None for d in exc.diagnostics):
+                sys.exit(1)  # (a problem of the run itself: its one line says it all)
             count = sum(d.severity == "error" for d in exc.diagnostics)
             warnings = len(exc.diagnostics) - count
             extra = f", {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
@@ -96,13 +98,34 @@ def _escape_property(text: str, extra: str = "") -> str:
 
 def github_annotation(diagnostic: Diagnostic) -> str:
     """``::error file=…,line=…,col=…::message`` (GitHub's workflow command; values escaped as
-    the runner unescapes them, and shown as :func:`printable` shows them)."""
+    the runner unescapes them, and shown as :func:`printable` shows them). The file is named
+    from the repository's root (``GITHUB_WORKSPACE``), as the pull request names it, wherever
+    deckgen ran; a problem with no file of the checkout to point at (no file at all, a file
+    in another revision, outside the repository) is annotated without one, its location
+    leading the message."""
     loc = diagnostic.location
     kind = "warning" if diagnostic.severity == "warning" else "error"
-    message = "\n".join(printable(line) for line in (diagnostic.message, *diagnostic.details))
-    path = _escape_property(printable(loc.path.as_posix()), ":,")
-    return (f"::{kind} file={path},line={loc.line},col={loc.column}::"
-            f"{_escape_property(message)}")
+    lines = [diagnostic.message, *diagnostic.details]
+    path = _checkout_path(loc.path)
+    if path is None and loc.path is not None:
+        lines[0] = f"{loc.display()}: {lines[0]}"
+    message = _escape_property("\n".join(printable(line) for line in lines))
+    if path is None:
+        return f"::{kind}::{message}"
+    return (f"::{kind} file={_escape_property(printable(path), ':,')},line={loc.line},"
+            f"col={loc.column}::{message}")
+
+
+def _checkout_path(path: Path | None) -> str | None:
+    """``path`` as the pull request names it (from ``GITHUB_WORKSPACE``, else as given), or
+    None when it is not a file of the checkout."""
+    if path is None or not os.path.isfile(path):
+        return None
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    if not workspace:
+        return path.as_posix()
+    relative = os.path.relpath(os.path.realpath(path), os.path.realpath(workspace))
+    return None if relative.startswith("..") else Path(relative).as_posix()
 
 
 def _plain_terminal() -> bool:

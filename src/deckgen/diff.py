@@ -61,7 +61,7 @@ def _run_git(root: Path, *args: str, stdin: bytes | None = None
         return subprocess.run(["git", *args], cwd=root, capture_output=True, input=stdin,
                               check=False)
     except OSError as exc:
-        raise DeckgenError([Diagnostic(Location(root), f"cannot run git: {exc.strerror or exc}")
+        raise DeckgenError([Diagnostic(Location(None), f"cannot run git: {exc.strerror or exc}")
                             ]) from None
 
 
@@ -72,7 +72,7 @@ def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
         lines = [line.strip() for line in stderr.splitlines() if line.strip()]
         reason = next((line for line in lines if line.startswith(("fatal:", "error:"))),
                       lines[0] if lines else "failed")
-        raise DeckgenError([Diagnostic(Location(root), f"git {args[0]}: {reason}")])
+        raise DeckgenError([Diagnostic(Location(None), f"git {args[0]}: {reason}")])
     return run.stdout
 
 
@@ -82,7 +82,7 @@ def check_revision(root: Path, which: str, rev: str) -> None:
     if rev.startswith("-") or _run_git(
         root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"
     ).returncode != 0:
-        raise DeckgenError([Diagnostic(Location(root), f"{which} '{rev}' is not a commit in "
+        raise DeckgenError([Diagnostic(Location(None), f"{which} '{rev}' is not a commit in "
                                        "this repository")])
 
 
@@ -356,7 +356,7 @@ def _relocated(diagnostics: Iterable[Diagnostic], scratch: Path, rev: str) -> li
     out = []
     for d in diagnostics:
         path = d.location.path
-        if path.is_relative_to(scratch):
+        if path is not None and path.is_relative_to(scratch):
             shown = Path(f"{rev}:{path.relative_to(scratch).as_posix()}")
             d = replace(d, location=replace(d.location, path=shown))
         out.append(d)

@@ -34,14 +34,17 @@ def printable(text: str) -> str:
 
 @dataclass(frozen=True)
 class Location:
-    """A position in a file: 1-based line and column."""
+    """A position in a file: 1-based line and column. ``path`` None: a problem of the run
+    itself, with no file to point at (shown as ``deckgen``: no made-up file name)."""
 
-    path: Path
+    path: Path | None
     line: int = 1
     column: int = 1
 
     def display(self, root: Path | None = None) -> str:
         path = self.path
+        if path is None:
+            return "deckgen"
         if root is not None:  # (realpath, unlike resolve, never fails on a symbolic link loop)
             real, base = Path(os.path.realpath(path)), Path(os.path.realpath(root))
             if real.is_relative_to(base):
@@ -66,7 +69,7 @@ class Diagnostic:
 
     def sort_key(self) -> tuple[str, int, int]:
         loc = self.location
-        return (loc.path.as_posix(), loc.line, loc.column)
+        return (loc.path.as_posix() if loc.path is not None else "", loc.line, loc.column)
 
 
 class DeckgenError(Exception):

@@ -548,7 +548,7 @@ def _blobs(root: Path, folder: str, rev: str | None) -> dict[str, str]:
     run = subprocess.run(["git", "ls-tree", "-r", "-z", rev, "--", folder + "/"], cwd=root,
                          capture_output=True, check=False)
     if run.returncode != 0:
-        raise DeckgenError([Diagnostic(Location(root), "git ls-tree: " + run.stderr.decode(
+        raise DeckgenError([Diagnostic(Location(None), "git ls-tree: " + run.stderr.decode(
             errors="replace").strip().splitlines()[0] if run.stderr.strip() else "failed")])
     out = {}
     for record in run.stdout.split(b"\0"):

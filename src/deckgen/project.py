@@ -63,7 +63,7 @@ def find_project(
     root = find_root()
     if root is None:
         raise DeckgenError([Diagnostic(
-            Location(Path(PROJECT_FILE)),
+            Location(None),
             f"no {PROJECT_FILE} here or in any folder above; run deckgen inside a deckgen "
             "project, or name its folder with 'deckgen -C DIR'",
         )])
