@@ -333,6 +333,14 @@ def test_dash_c_runs_as_if_started_there(project: Project) -> None:
     assert built.exit_code == 0 and (project.root / "elsewhere.apkg").is_file()
     missing = run_in(outside, "-C", "nowhere", "check")
     assert missing.exit_code == 2 and "'nowhere' does not exist" in missing.stderr
+    # as git: several -C one after the other, each from the one before; an empty one is no move
+    chained = run_in(outside, "-C", "proj", "-C", "", "-C", "cards", "check")
+    assert chained.stdout == "checked 2 cards: no errors\n"
+    assert run_in(outside, "-C", "proj", "-C", "cards", "-C", "..", "build", "-o",
+                  "chained.apkg").exit_code == 0
+    assert (project.root / "chained.apkg").is_file()
+    a_file = run_in(outside, "-C", "proj", "-C", "deckgen.yaml", "check")
+    assert a_file.exit_code == 2 and "'deckgen.yaml' is not a folder" in a_file.stderr
     nothing = run_in(outside, "check")
     assert nothing.stderr == ("deckgen: error: no deckgen.yaml here or in any folder "
                               "above; run deckgen inside a deckgen project, or name its folder "

@@ -173,16 +173,24 @@ def _print_version(ctx: click.Context) -> None:
               callback=lambda ctx, _, value: _print_version(ctx) if value else None,
               help="Show the version and exit.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
-@click.option("-C", "directory", metavar="DIR", type=click.Path(path_type=Path, file_okay=False,
-              exists=True), help="Run as if deckgen had been started in DIR (as 'git -C').")
-def cli(debug: bool, directory: Path | None) -> None:
+@click.option("-C", "directories", metavar="DIR", multiple=True,
+              help="Run as if deckgen had been started in DIR (as 'git -C': several are taken "
+              "one after the other, each from the one before; an empty DIR changes nothing).")
+def cli(debug: bool, directories: tuple[str, ...]) -> None:
     """Compile cited, evidence-levelled flashcards (YAML) into an Anki deck.
 
     Commands find the project by looking for deckgen.yaml in the current folder, then in each
     folder above it (as git finds .git); paths in messages are relative to where you stand."""
-    if directory is not None:
-        before = os.getcwd()
+    before = os.getcwd()
+    for directory in directories:
+        if not directory:
+            continue
+        if not os.path.isdir(directory):
+            what = "does not exist" if not os.path.exists(directory) else "is not a folder"
+            os.chdir(before)
+            raise click.BadParameter(f"'{printable(directory)}' {what}", param_hint="'-C'")
         os.chdir(directory)
+    if os.getcwd() != before:
         click.get_current_context().call_on_close(lambda: os.chdir(before))
 
 
