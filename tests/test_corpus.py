@@ -1,9 +1,12 @@
 """The hostile and broken input corpus (tests/corpus/*).
 
-Each case is a folder: ``files/`` is laid over the small test project (byte for byte, symlinks
-kept), ``args`` is the deckgen command line, and ``expected`` is either ``SAFE`` (the build
-must succeed and the real Anki backend must render every card with no executable markup) or
-``exit N`` followed by the exact output (stderr for errors, stdout for success).
+Each case is a folder: ``files/`` is laid over the small test project (byte for byte), then
+the symbolic links listed in ``links`` are made (one per line: the link's path in the project,
+a tab, its target; kept as text so that they survive a source distribution and a checkout
+without symbolic links), ``args`` is the deckgen command line, and ``expected`` is either
+``SAFE`` (the build must succeed and the real Anki backend must render every card with no
+executable markup) or ``exit N`` followed by the exact output (stderr for errors, stdout for
+success).
 """
 
 from __future__ import annotations
@@ -24,19 +27,21 @@ CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
 
 def lay_over(project: Project, case: Path) -> None:
     files = case / "files"
-    if not files.exists():
-        return
-    for src in sorted(files.rglob("*")):
+    for src in sorted(files.rglob("*")) if files.exists() else ():
         dest = project.root / src.relative_to(files)
-        if src.is_dir() and not src.is_symlink():
+        if src.is_dir():
             dest.mkdir(parents=True, exist_ok=True)
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.unlink(missing_ok=True)
-        if src.is_symlink():
-            os.symlink(os.readlink(src), dest)
-        else:
-            shutil.copyfile(src, dest)
+        shutil.copyfile(src, dest)
+    links = case / "links"
+    for line in links.read_text(encoding="utf-8").splitlines() if links.exists() else ():
+        path, target = line.split("\t")
+        dest = project.root / path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.unlink(missing_ok=True)
+        os.symlink(target, dest)
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

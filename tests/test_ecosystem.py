@@ -254,3 +254,29 @@ def test_python_matrix_runs_every_declared_version_from_the_minimum() -> None:
     assert tested == [f"3.{n}" for n in range(int(minimum.group(1)),
                                                int(minimum.group(1)) + len(tested))]
     assert len(tested) >= 6  # 3.10 to 3.15 (the newest in December 2026)
+
+
+def test_the_sdist_is_the_source_tree_git_has(tmp_path: Path) -> None:
+    """The source distribution holds every file git tracks (so the tests run from it: they need
+    conftest.py, the corpus, the starter deck, the workflow...), and nothing git ignores."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    setup = subprocess.run([python, "-m", "pip", "install", "-q", "setuptools>=77"],
+                           capture_output=True, text=True, check=False)
+    assert setup.returncode == 0, setup.stderr
+    built = subprocess.run(
+        [python, "-c", f"from setuptools import build_meta; print(build_meta.build_sdist({str(tmp_path)!r}))"],
+        cwd=REPO, capture_output=True, text=True, check=False)
+    assert built.returncode == 0, built.stderr
+    import tarfile
+
+    with tarfile.open(tmp_path / built.stdout.split()[-1]) as sdist:
+        names = {n.split("/", 1)[1] for n in sdist.getnames() if "/" in n}
+    tracked = set(subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True,
+                                 text=True, check=True).stdout.split("\n")) - {""}
+    tracked = {name for name in tracked if (REPO / name).exists()}  # (deleted, not committed)
+    assert tracked - names == set()
+    extra = {n for n in names - tracked if not n.startswith(("src/deckgen.egg-info/", "PKG-INFO",
+                                                               "setup.cfg"))}
+    assert {n for n in extra if (REPO / n).is_file()} == set(), extra
