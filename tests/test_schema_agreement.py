@@ -91,6 +91,8 @@ VALID = {
                                                           "    evidence:"),
     "a nested subdeck": variant("deck: Safety", "deck: Safety::Pressure"),
     "no deck": variant("deck: Safety\n", ""),
+    # (white space as Anki trims it, not as ECMAScript's or Python's \s: U+FEFF is none)
+    "a byte-order mark starting a deck": variant("deck: Safety", 'deck: "\\uFEFFSafety"'),
 }
 INVALID = {
     "an empty quote": variant("quote: First, do no harm.", 'quote: ""'),
@@ -116,6 +118,8 @@ INVALID = {
     "the Retired subdeck": variant("deck: Safety", "deck: retired::Old"),
     "an empty deck part": variant("deck: Safety", "deck: 'Safety::'"),
     "white space around a deck part": variant("deck: Safety", "deck: 'Safety:: Pressure'"),
+    "a next-line character ending a deck": variant("deck: Safety", 'deck: "Safety\\x85"'),
+    "an ideographic space ending a deck": variant("deck: Safety", 'deck: "Safety\\u3000"'),
     "a control character": variant("answer: First, do no harm.", 'answer: "First\\x01"'),
     "no source": variant("    source:\n      seed: tiny\n      quote: First, do no harm.\n", ""),
     "null cards": "cards: ~\n",
@@ -153,3 +157,22 @@ def test_the_committed_schema_is_the_one_judged() -> None:
     committed = json.loads((REPO / "schema" / "card-file.schema.json").read_text("utf-8"))
     assert committed == SCHEMA
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
+
+
+def _patterns(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return ([node["pattern"]] if isinstance(node.get("pattern"), str) else []) + [
+            p for value in node.values() for p in _patterns(value)]
+    if isinstance(node, list):
+        return [p for value in node for p in _patterns(value)]
+    return []
+
+
+def test_every_pattern_means_the_same_to_python_and_to_editors() -> None:
+    """Editors run the schemas' patterns as ECMAScript regular expressions, this test and
+    jsonschema as Python's: their shorthand classes differ (\\s takes U+FEFF in ECMAScript and
+    U+0085 in Python; \\w and \\d take more than ASCII in Python), so no pattern uses them."""
+    found = [p for text in json_schemas().values() for p in _patterns(json.loads(text))]
+    assert len(found) >= 5
+    for pattern in found:
+        assert not re.search(r"(?<!\\)(?:\\\\)*\\[sSwWdDbB]", pattern), pattern

@@ -200,9 +200,12 @@ _WHOLE = {"type": "integer", "minimum": 0}
 _ID_JSON = {"anyOf": [{"type": "string", "pattern": f"^{ID_RE.pattern}$"}, _WHOLE]}
 _TAG_JSON = {"anyOf": [{"type": "string", "pattern": f"^{TAG_RE.pattern}$",
                         "not": {"pattern": "^(deckgen(::|$)|evidence::|seed::)"}}, _WHOLE]}
-# a deck name's parts: not empty, no white space or ':' at either end, no control character;
-# a subdeck not under 'Retired' (any case)
-_DECK_PATTERN = (r"^(?!.*(^|::)(::|$))(?!.*(^|::)[\s:])(?!.*[\s:](::|$))"
+# a deck name's parts: not empty, no white space (as Anki trims it, _WHITE_SPACE) or ':' at
+# either end, no control character; a subdeck not under 'Retired' (any case). The white space
+# is spelled out: a pattern's \s differs between Python and the ECMAScript regexes of editors
+# (U+FEFF is white space to ECMAScript, U+0085 is not), and between both and Anki.
+_WS_CLASS = "".join(f"\\u{ord(c):04x}" for c in _WHITE_SPACE) + ":"
+_DECK_PATTERN = (f"^(?!.*(^|::)(::|$))(?!.*(^|::)[{_WS_CLASS}])(?!.*[{_WS_CLASS}](::|$))"
                  r"[^\x00-\x1f\x7f]+$")
 _RETIRED_PATTERN = "^[Rr][Ee][Tt][Ii][Rr][Ee][Dd](::|$)"
 
