@@ -273,6 +273,11 @@ def test_new_on_empty_cards(project: Project) -> None:
         written = (project.root / "cards/empty.yaml").read_text()
         assert "  - id: empty-1\n" in written
         assert yaml.safe_load(written)["cards"][0]["id"] == "empty-1"
+    for text in ("deck: X\ncards: []\n", "deck: X\ncards: [ ]   \n", "deck: X\ncards: []"):
+        project.write("cards/empty.yaml", text)
+        assert project.run("new", "cards/empty.yaml").exit_code == 0
+        assert (project.root / "cards/empty.yaml").read_text().startswith(
+            "deck: X\ncards:\n  - id: empty-1\n")  # (no white space left where [] was)
     broken = project.write("cards/broken.yaml", "cards: [\n")
     result = project.run("new", "cards/broken.yaml")
     assert result.exit_code == 1 and result.stderr.startswith("cards/broken.yaml:1:9: error: YAML syntax error")
@@ -411,6 +416,15 @@ def test_the_lock_of_a_big_deck_is_read(project: Project) -> None:
     assert (result.exit_code, result.stderr) == (0, "")
     assert project.run("build").exit_code == 0
     assert lock.read_text(encoding="utf-8") == text
+
+
+def test_new_keeps_a_byte_order_mark(project: Project) -> None:
+    for ending in ("\n", "\r\n"):
+        text = "\ufeff" + CARDS_YAML.replace("\n", ending)
+        (project.root / "cards" / "safety.yaml").write_bytes(text.encode())
+        assert project.run("new", "cards/safety.yaml").exit_code == 0
+        data = (project.root / "cards" / "safety.yaml").read_bytes()
+        assert data.startswith(text.encode()) and data.count(b"\xef\xbb\xbf") == 1
 
 
 def test_new_keeps_a_crlf_file_crlf(project: Project) -> None:

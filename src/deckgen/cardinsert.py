@@ -157,6 +157,10 @@ def with_card(text: str, card: dict[str, Any], root: yaml.Node | None = None) ->
         if not items:
             if "\n" in text[start:end]:
                 return text[:end - 1] + _flow(card) + text[end - 1:]
+            at = _line_end(text, end)
+            if not text[end:at].strip():  # (nothing after "[]": no white space left behind)
+                start = len(text[:start].rstrip(" \t"))
+                end += len(text[end:at]) - len(text[end:at].lstrip(" \t"))
             text = text[:start] + text[end:]
             at = _line_end(text, start)
             return text[:at] + ("" if text[at - 1:at] == "\n" else "\n") + _block(
@@ -184,8 +188,11 @@ def add_card(path: Path, card: dict[str, Any], schema_path: str) -> None:
     never leave the file other than as it was or with exactly that card more."""
     root: yaml.Node | None = None
     crlf = False
+    bom = False
     if path.exists():
-        text = read_text(path, "YAML file")
+        text = read_text(path, "YAML file")  # (without a byte-order mark: put back on writing)
+        with contextlib.suppress(OSError), open(path, "rb") as file:
+            bom = file.read(3) == b"\xef\xbb\xbf"
         crlf = "\r\n" in text  # (the card is inserted in LF, then written with the file's ending)
         text = text.replace("\r\n", "\n") if crlf else text
         try:
@@ -212,7 +219,7 @@ def add_card(path: Path, card: dict[str, Any], schema_path: str) -> None:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
     tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        with os.fdopen(fd, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as f:
             f.write(new_text)
             f.flush()
             os.fsync(f.fileno())
