@@ -128,7 +128,8 @@ def new_card(project: Project, path: Path, card_id: str | None = None,
         card_id = f"{stem}-{number}"
     elif not ID_RE.fullmatch(card_id):
         raise DeckgenError([Diagnostic(Location(path), f"--id '{card_id}' is not a card id: "
-                                       "lowercase letters, digits and '-'")])
+                                       "lowercase letters, digits and single '-' between "
+                                       "them")])
     elif card_id in taken:
         raise DeckgenError([Diagnostic(Location(path), f"--id '{card_id}' is already used by a "
                                        "card, or was used by a retired one: ids are never "
