@@ -262,7 +262,8 @@ def check(cards: Path | None, seeds: Path | None, strict: bool) -> None:
               "'schema' outside a project).")
 @_reporting
 def schema(output_dir: Path | None) -> None:
-    """Write the JSON Schemas of card files, the seed manifest and the project file."""
+    """Write the JSON Schemas of card files, the seed manifest, the project file and the
+    media manifest, for editors to check the YAML as it is typed."""
     from .schema import json_schemas
 
     if output_dir is None:
