@@ -27,7 +27,7 @@ import re
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -43,6 +43,7 @@ from .evidence import BY_ID, LEVEL_IDS
 from .media import Media, load_media, preview_html, project_media
 from .notes import NoteMaker, NoteSpec
 from .notetypes import CSS
+from .parallel import FileJob, workers_for
 from .pipeline import each_file
 from .project import Project
 from .render import escape, is_http_url, markdown_to_html
@@ -199,14 +200,26 @@ def write_preview(project: Project, output_dir: Path) -> PreviewResult:
              if f.citations]
     cov = coverage_of(seeds, (card for f in files for card in f.citations))
     name = project.config.name
-    pages: dict[str, Iterable[str]] = {
-        "index.html": _index_page(name, project.config.description, files, cov),
-        "coverage.html": [_coverage_page(name, cov, _media_section(media, files))],
-    }
-    for sc in cov.seeds:
-        pages[f"seeds/{sc.seed.seed.id}.html"] = [_seed_page(name, sc)]
-    shown = sorted({n for f in files for n in f.media})
-    _write_site(project, pages, output_dir, {f"media/{n}": media.data[n] for n in shown})
+
+    def write(site: Path) -> None:
+        (site / "seeds").mkdir()
+        pages = {site / "seeds" / f"{sc.seed.seed.id}.html": sc for sc in cov.seeds}
+        workers = workers_for([sc.seed.path for sc in cov.seeds])  # (by the seeds' size)
+        with FileJob(_write_seed_page, (name, pages)).start(list(pages), workers) as written:
+            # (the seed pages are written by worker processes meanwhile, in big projects)
+            _write_page(site / "index.html",
+                        _index_page(name, project.config.description, files, cov))
+            _write_page(site / "coverage.html",
+                        [_coverage_page(name, cov, _media_section(media, files))])
+            shown = sorted({n for f in files for n in f.media})
+            if shown:
+                (site / "media").mkdir()
+            for n in shown:  # the images and audio shown
+                (site / "media" / n).write_bytes(media.data[n])
+            for _ in written:
+                pass
+
+    _write_site(project, output_dir, write)
     return PreviewResult(
         cards=cov.cards,
         decks=len({f.deck for f in files}),
@@ -219,9 +232,19 @@ def write_preview(project: Project, output_dir: Path) -> PreviewResult:
 # ----------------------------------------------------------------------------- writing
 
 
-def _write_site(project: Project, pages: dict[str, Iterable[str]], output_dir: Path,
-                files: dict[str, bytes] | None = None) -> None:
-    """Write each page (its text in pieces, so the biggest is never held whole) and file."""
+def _write_page(path: Path, text: Iterable[str]) -> None:
+    """A page, from its text in pieces (so the biggest is never held whole)."""
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        out.writelines(text)
+
+
+def _write_seed_page(job: tuple[str, dict[Path, SeedCoverage]], path: Path) -> None:
+    name, pages = job
+    _write_page(path, [_seed_page(name, pages[path])])
+
+
+def _write_site(project: Project, output_dir: Path, write: Callable[[Path], None]) -> None:
+    """``write`` the site into a new folder next to ``output_dir``, then put it in place."""
     target = output_dir.resolve()
     for folder in (project.cards_dir, project.seeds_dir):
         folder = folder.resolve()
@@ -239,18 +262,7 @@ def _write_site(project: Project, pages: dict[str, Iterable[str]], output_dir: P
     work = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", suffix=".tmp", dir=output_dir.parent))
     old: Path | None = None
     try:
-        folders = {work}
-        for relative, text in sorted(pages.items()):
-            path = work / relative
-            if path.parent not in folders:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                folders.add(path.parent)
-            with open(path, "w", encoding="utf-8", newline="\n") as out:
-                out.writelines(text)
-        for relative, data in sorted((files or {}).items()):  # the images and audio shown
-            path = work / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+        write(work)
         for folder in (work, *(p for p in work.rglob("*") if p.is_dir())):
             os.chmod(folder, 0o755)
         if output_dir.exists():
