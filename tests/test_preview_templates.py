@@ -4,10 +4,14 @@ and every text the user controls escaped wherever it lands."""
 
 from __future__ import annotations
 
+import html
 import os
 from pathlib import Path
 
+from markupsafe import Markup
+
 from conftest import PROJECT_YAML, Project
+from deckgen.templating import environment
 from test_media import png
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "preview-hostile"
@@ -114,3 +118,75 @@ def test_hostile_site_is_byte_identical_to_the_string_built_one(tmp_path: Path) 
     assert sorted(site) == sorted(golden)
     for relative, data in site.items():
         assert data == golden[relative], relative
+
+
+# the texts of hostile_project as the user typed them (YAML quoting undone)
+DECK = "Deck " + HOSTILE
+SUBDECK = 'Sub <i>"deck"</i> & \'x\''
+TITLE = 'Title <i>"t"</i> & \'t\' </title><script>alert(4)</script>'
+AUTHOR = 'Author <u>"a"</u> & \'a\''
+PUBLISHER = 'Press <s>&amp;</s> "p"'
+GENRE = 'genre <em>&</em> "g"'
+URL = 'https://example.org/path?q="1"&r=<2>&s=\'3\''
+SEED_FILE = "it's <a&b>.txt"
+CITED = '<img src=x onerror=alert(5)> & <b>bold</b> "cited" it\'s here.'
+UNCITED = "Uncited closing paragraph </p></div><script>alert(6)</script>."
+QUOTE = 'with <tags> & "double" and \'single\' quotes'
+MEDIA_FILE = "pic's&x.png"
+CREDIT = 'Maker <b>"m"</b> & \'m\' · CC <i>BY</i> & "more"'
+
+
+def test_every_text_the_user_controls_is_escaped_where_it_lands(tmp_path: Path) -> None:
+    """Ids and tags are kept to plain letters, digits, '-', '_' and '::' by the schema; every
+    other text can hold markup, quotes and ampersands, and each lands escaped."""
+    project = hostile_project(tmp_path / "proj")
+    assert project.run("preview", "-o", "site").exit_code == 0
+    pages = {name: data.decode("utf-8") for name, data in _site(project.root / "site").items()
+             if name.endswith(".html")}
+    index, coverage, seed = pages["index.html"], pages["coverage.html"], pages["seeds/hostile.html"]
+    for name, page in pages.items():  # no markup of the user's anywhere, as it was typed
+        for raw in ("<script>alert", '<b>"', '<i>"', "<u>", "<s>", "<em>&", "<tags>", "<img src=x",
+                    "<i>it</i>", "<i>BY</i>", "</title><script>", "<a&b>"):
+            assert raw not in page, (name, raw)
+    e = html.escape  # deckgen's escaping everywhere: &quot; and &#x27;
+    # the deck's name and description; the subdeck
+    assert f"<title>{e(DECK)}</title>" in index and f"<h1>{e(DECK)}</h1>" in index
+    assert f"<title>Coverage - {e(DECK)}</title>" in coverage
+    assert f'<p class="pv-lead" id="pv-cov-lead">{e(DECK)}: 3 cards cite ' in coverage
+    assert f"<title>{e(TITLE)} - {e(DECK)}</title>" in seed
+    assert ('<div class="pv-lead">About &lt;i&gt;it&lt;/i&gt; &amp; "that": <em>emphasis</em> '
+            "&lt;script&gt;alert(2)&lt;/script&gt;") in index  # (Markdown, sanitised)
+    assert f'<a href="#deck-2">{e(SUBDECK)}</a>' in index
+    assert f'data-deck="{e(DECK)}::{e(SUBDECK)}"' in index
+    assert f'<h2 id="deck-2">{e(SUBDECK)} <span class="pv-deck-count">(2)</span></h2>' in index
+    # the seed's title, author, publisher, genre, address and file name
+    assert f"Quoted from <i>{e(TITLE)}</i>: " in index
+    assert f'<a href="seeds/hostile.html#q-hostile-basic-1">{e(SEED_FILE)}, line 3</a>' in index
+    assert f"<h1>{e(TITLE)}</h1>" in seed
+    assert f'<p class="pv-meta">{e(AUTHOR)} · {e(PUBLISHER)} · {e(GENRE)}</p>' in seed
+    assert f'<a href="{e(URL)}" rel="noopener noreferrer">{e(URL)}</a>' in seed
+    assert f"file {e(SEED_FILE)}; strongest level" in seed
+    # the seed's text, the cited passages, the quotes on the cards' backs
+    assert f'title="Cited by hostile-basic">{e(CITED[:-1])}</mark>' in seed
+    assert f"<p>{e(UNCITED)}</p>" in seed
+    assert f'<blockquote class="dg-passage">{e(QUOTE)}</blockquote>' in index
+    # the cards' texts (sanitised fields), their ids and tags
+    assert 'what does &lt;script&gt;alert(7)&lt;/script&gt; &amp; "this" do?' in index  # (Markdown)
+    assert '<h3 id="card-hostile-basic-h">hostile-basic</h3>' in index
+    assert '<span class="pv-tag">card_tag</span> <span class="pv-tag">a::b</span>' in index
+    # the media file's name and credit
+    assert f'<th scope="row"><code>{e(MEDIA_FILE)}</code></th>' in coverage
+    assert e(CREDIT) in coverage
+
+
+def test_templates_escape_unless_the_value_is_already_html() -> None:
+    env = environment()
+    assert env.autoescape is True
+    page = env.from_string("<p title=\"{{ text }}\">{{ text }} {{ html }} {{ n }}</p>").render(
+        text="a < b & \"c\" 'd'", html=Markup("<b>sanitised</b>"), n=3)
+    assert page == ('<p title="a &lt; b &amp; &quot;c&quot; &#x27;d&#x27;">'
+                    "a &lt; b &amp; &quot;c&quot; &#x27;d&#x27; <b>sanitised</b> 3</p>")
+    # every page comes from a template of the package's
+    names = env.list_templates()
+    assert {"preview/page.html.j2", "preview/index.html.j2", "preview/cards.html.j2",
+            "preview/seed.html.j2", "preview/coverage.html.j2"} <= set(names)
