@@ -8,9 +8,14 @@ import html
 import os
 from pathlib import Path
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markupsafe import Markup
 
 from conftest import PROJECT_YAML, Project
+from deckgen import parallel
+from deckgen.coverage import Paragraph, Span, _cited
 from deckgen.templating import environment
 from test_media import png
 
@@ -190,3 +195,28 @@ def test_templates_escape_unless_the_value_is_already_html() -> None:
     names = env.list_templates()
     assert {"preview/page.html.j2", "preview/index.html.j2", "preview/cards.html.j2",
             "preview/seed.html.j2", "preview/coverage.html.j2"} <= set(names)
+
+
+def test_the_site_is_the_same_written_over_worker_processes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big projects check their card files and write their seed pages a file per core: the
+    same bytes as in one process."""
+    project = hostile_project(tmp_path / "proj")
+    assert project.run("preview", "-o", "one").exit_code == 0
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
+    assert parallel.workers_for(sorted((project.root / "cards").iterdir())) == 2
+    assert project.run("preview", "-o", "many").exit_code == 0
+    assert _site(project.root / "many") == _site(project.root / "one")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 40), max_size=12), st.lists(st.tuples(
+    st.integers(0, 40), st.integers(1, 10)), max_size=8))
+def test_cited_paragraphs_are_those_a_span_overlaps(cuts: list[int],
+                                                    found: list[tuple[int, int]]) -> None:
+    """coverage finds them in one pass over both lists; this is the definition."""
+    bounds = sorted(set(cuts))
+    paragraphs = tuple(Paragraph(a, b, 1) for a, b in zip(bounds[::2], bounds[1::2], strict=False))
+    spans = [Span(start, start + length, "a", ()) for start, length in sorted(found)]
+    assert _cited(paragraphs, spans) == {
+        i for i, p in enumerate(paragraphs) if any(s.start < p.end and p.start < s.end for s in spans)}
