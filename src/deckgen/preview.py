@@ -194,7 +194,7 @@ def write_preview(project: Project, output_dir: Path) -> PreviewResult:
     seeds = load_seeds(project.seeds_dir)
     media = load_media(project.media_dir)
     for name in ("preview/cards.html.j2", "preview/index.html.j2", "preview/seed.html.j2",
-                 "preview/coverage.html.j2"):
+                 "preview/seed-text.html.j2", "preview/coverage.html.j2"):
         template(name)  # compiled once, here, before the worker processes are forked
     files = [f for f in each_file(project, file_cards, notes=True, seeds=seeds, media=media)
              if f.citations]
@@ -204,7 +204,7 @@ def write_preview(project: Project, output_dir: Path) -> PreviewResult:
     def write(site: Path) -> None:
         (site / "seeds").mkdir()
         pages = {site / "seeds" / f"{sc.seed.seed.id}.html": sc for sc in cov.seeds}
-        workers = workers_for([sc.seed.path for sc in cov.seeds])  # (by the seeds' size)
+        workers = _seed_page_workers(cov)
         with FileJob(_write_seed_page, (name, pages)).start(list(pages), workers) as written:
             # (the seed pages are written by worker processes meanwhile, in big projects)
             _write_page(site / "index.html",
@@ -230,6 +230,13 @@ def write_preview(project: Project, output_dir: Path) -> PreviewResult:
 
 
 # ----------------------------------------------------------------------------- writing
+
+
+def _seed_page_workers(cov: Coverage) -> int:
+    """How many processes write the seed pages: as for the card files, by the work's size,
+    here the pages' (their text, and some 300 bytes of markup per passage cited)."""
+    size = sum(len(sc.seed.text) + 300 * sum(len(s.cites) for s in sc.spans) for sc in cov.seeds)
+    return workers_for([sc.seed.path for sc in cov.seeds], size=size)
 
 
 def _write_page(path: Path, text: Iterable[str]) -> None:
@@ -425,10 +432,12 @@ def _seed_page(name: str, sc: SeedCoverage) -> str:
         spans = [s for s in active if s.start < para.end]
         paragraphs.append(_paragraph(sc.seed.text, index, para.start, para.end, para.line,
                                      spans, level))
+    text = template("preview/seed-text.html.j2").render(paragraphs=paragraphs)
     return template("preview/seed.html.j2").render(
         _page("../", "", "preview/target.js"), title=f"{meta.title} - {name}", seed=meta,
         facts=[v for v in (meta.author, meta.publisher, meta.genre) if v],
-        file=sc.seed.path.name, cited=len(sc.cited), paragraphs=paragraphs,
+        file=sc.seed.path.name, cited=len(sc.cited), paragraphs=len(paragraphs),
+        text=Markup(text),  # (rendered by its template)
         share=percent(sc.share), cards=len(sc.cards), passages=len(sc.spans),
         chart=levels_chart([(meta.id, sc.levels)], "Evidence levels of the cards: "
                            + _levels_title(meta.id, sc.levels), "chart-seed"))
