@@ -290,7 +290,10 @@ def _write_site(project: Project, output_dir: Path, write: Callable[[Path], None
 def _is_preview(folder: Path) -> bool:
     index = folder / "index.html"
     try:
-        return index.is_file() and GENERATOR in index.read_text(encoding="utf-8")[:2000]
+        if not index.is_file():
+            return False
+        with open(index, encoding="utf-8") as page:  # (its head only: the page may be big)
+            return GENERATOR in page.read(2000)
     except (OSError, UnicodeDecodeError):
         return False
 
@@ -401,12 +404,13 @@ def _media_section(media: Media, files: list[FileCards]) -> dict[str, Any] | Non
 
 
 def _coverage_page(name: str, cov: Coverage, media: dict[str, Any] | None) -> str:
+    chart_rows = [(sc.seed.seed.id, sc.levels) for sc in cov.seeds] + [("whole deck", cov.levels)]
     seeds = [{"id": sc.seed.seed.id, "cards": len(sc.cards), "cited": len(sc.cited),
               "paragraphs": len(sc.paragraphs), "share": percent(sc.share),
-              "levels": _levels_text(sc.levels)} for sc in cov.seeds]
+              "levels": _levels_text(levels)}
+             for sc, (_, levels) in zip(cov.seeds, chart_rows[:-1], strict=True)]
     total = {"cards": cov.cards, "cited": cov.cited, "paragraphs": cov.paragraphs,
-             "share": percent(cov.share), "levels": _levels_text(cov.levels)}
-    chart_rows = [(sc.seed.seed.id, sc.levels) for sc in cov.seeds] + [("whole deck", cov.levels)]
+             "share": percent(cov.share), "levels": _levels_text(chart_rows[-1][1])}
     chart_title = "Evidence levels of the cards (share of each bar's cards). " + "; ".join(
         _levels_title(label, levels) for label, levels in chart_rows)
     return template("preview/coverage.html.j2").render(
