@@ -48,7 +48,7 @@ from .pipeline import each_file
 from .project import Project
 from .render import escape, is_http_url, markdown_to_html
 from .seeds import load_seeds
-from .templating import template
+from .templating import environment, template
 from .textfragment import passage_url
 
 GENERATOR = '<meta name="generator" content="deckgen preview">'
@@ -193,8 +193,7 @@ def write_preview(project: Project, output_dir: Path) -> PreviewResult:
     there; the folder appears only once complete."""
     seeds = load_seeds(project.seeds_dir)
     media = load_media(project.media_dir)
-    for name in ("preview/cards.html.j2", "preview/index.html.j2", "preview/seed.html.j2",
-                 "preview/seed-text.html.j2", "preview/coverage.html.j2"):
+    for name in environment().list_templates():  # (the pages, and what they include)
         template(name)  # compiled once, here, before the worker processes are forked
     files = [f for f in each_file(project, file_cards, notes=True, seeds=seeds, media=media)
              if f.citations]
