@@ -200,8 +200,9 @@ def _mkdir(path: Path) -> Path:
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX paths of the virtual environment")
 def test_a_wheel_in_a_clean_environment_builds_the_starter_deck_byte_identically(
         tmp_path: Path) -> None:
-    """The wheel (with its package data: the note types' CSS and templates) installed into a
-    new virtual environment, with nothing else of this checkout, builds the same bytes."""
+    """The wheel (with its package data: the note types' CSS and templates, the preview's
+    templates) installed into a new virtual environment, with nothing else of this checkout,
+    builds the same bytes, and writes the same preview."""
     wheels = tmp_path / "wheels"
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w",
                             str(wheels), str(REPO)], capture_output=True, text=True, check=False)
@@ -213,7 +214,7 @@ def test_a_wheel_in_a_clean_environment_builds_the_starter_deck_byte_identically
                                 "-c", str(REPO / ".ci" / "constraints.txt"), str(wheel)],
                                capture_output=True, text=True, check=False)
     assert installed.returncode == 0, installed.stderr
-    decks = []
+    decks, sites = [], []
     for name, deckgen in (("clean", venv / "bin" / "deckgen"),
                           ("checkout", Path(sys.executable).parent / "deckgen")):
         project = tmp_path / name
@@ -228,7 +229,14 @@ def test_a_wheel_in_a_clean_environment_builds_the_starter_deck_byte_identically
                              env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
         assert run.returncode == 0, run.stderr
         decks.append((project / "deck.apkg").read_bytes())
+        run = subprocess.run([str(deckgen), "preview", "-o", "site"], cwd=project,
+                             capture_output=True, text=True, check=False,
+                             env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+        assert run.returncode == 0, run.stderr
+        sites.append({p.relative_to(project / "site"): p.read_bytes()
+                      for p in (project / "site").rglob("*.html")})
     assert decks[0] == decks[1]
+    assert len(sites[0]) > 3 and sites[0] == sites[1]
     origin = subprocess.run([str(venv / "bin" / "python"), "-c",
                              "import deckgen; print(deckgen.__file__)"],
                             capture_output=True, text=True, check=True, cwd=tmp_path).stdout

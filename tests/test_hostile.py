@@ -139,6 +139,7 @@ yaml_lines = st.sampled_from([
     "d: *anchor", "<<: {e: f}", "'<<': quoted merge key", "? [complex]\n: key", "---", "...",
     "e: ''", "f: ~", "g: null", "h:", "  i: j", "- - - deep", "[[[[", "]]", "k: 'x", "l: |\n  block",
     "m: !!str 1", "n: \"esc\\u0041\"", "{a: 1, a: 2}", "o: [1, 2", "# comment", "",
+    "cards:", "- id: x", "  - id: 'y'", "  id: z", "- {id: w, v: 1}", "id: top", "- id:", "- [id]",
 ])
 
 
@@ -155,10 +156,19 @@ def test_fast_yaml_path_agrees_with_the_recording_builder(lines: list[str]) -> N
         with pytest.raises((yaml.YAMLError, _Irregular)):
             _plain(text)
         return
+    ids: dict[tuple[str | int, ...], tuple[int, int]] = {}
     try:
-        fast_found, data = _plain(text)
+        fast_found, data = _plain(text, _Loader, ids)
     except _Irregular:
         assert builder.errors  # the fast path gives up only on what the builder reports
         return
     assert not builder.errors
     assert (fast_found, data) == (found, builder.data)
+    # the ids' positions it records on the way are the builder's (cards[3].id, seeds[0].id)
+    assert ids == {loc: mark for loc, mark in builder.value_marks.items()
+                   if len(loc) == 3 and isinstance(loc[1], int) and loc[2] == "id"
+                   and loc in ids}
+    assert {loc for loc in builder.value_marks if len(loc) == 3 and loc[2] == "id"
+            and isinstance(loc[1], int) and isinstance(data, dict) and isinstance(
+                data.get(loc[0]), list) and isinstance(data[loc[0]][loc[1]], dict)
+            and isinstance(data[loc[0]][loc[1]]["id"], str)} == set(ids)

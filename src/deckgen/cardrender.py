@@ -211,8 +211,16 @@ def card_ordinals(note: NoteSpec) -> list[int]:
     :mod:`deckgen.cloze` for a cloze note, by genanki's required fields for a basic one."""
     if note.kind == "cloze":
         return sorted(n - 1 for n in card_numbers(note.fields))
-    gnote = genanki.Note(model=_models()[note.kind], fields=list(note.fields), guid=note.guid)
-    return sorted(card.ord for card in gnote.cards)
+    return list(_basic_ordinals(tuple(map(bool, note.fields))))
+
+
+@cache
+def _basic_ordinals(filled: tuple[bool, ...]) -> tuple[int, ...]:
+    """genanki's required fields, for the fields that are (not) empty: genanki decides by that
+    alone, so once for each pattern."""
+    gnote = genanki.Note(model=_models()["basic"], fields=["x" if f else "" for f in filled],
+                         guid="x")
+    return tuple(sorted(card.ord for card in gnote.cards))
 
 
 def render_note(note: NoteSpec) -> list[RenderedCard]:

@@ -10,7 +10,9 @@ paragraph a line, so there each non-blank line is a paragraph.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .cards import ResolvedCard, load_cards
 from .evidence import LEVEL_IDS
@@ -39,10 +41,26 @@ class Span:
     cites: tuple[tuple[str, int], ...]
 
 
+class CardCitation(NamedTuple):
+    """What the coverage needs of a card: its id, seed, evidence level and where each of its
+    quotes stands in the seed's own text (None where it is not found). Small, so that the
+    worker process that checked the card sends this back rather than the card and its seed."""
+
+    id: str
+    seed: str
+    evidence: str
+    spans: tuple[tuple[int, int] | None, ...]
+
+    @classmethod
+    def of(cls, rc: ResolvedCard) -> CardCitation:
+        return cls(rc.card.id, rc.seed.seed.id, rc.card.evidence,
+                   tuple(rc.seed.span(quote) for quote in rc.card.source.quote))
+
+
 @dataclass(frozen=True)
 class SeedCoverage:
     seed: SeedText
-    cards: tuple[ResolvedCard, ...]
+    cards: tuple[CardCitation, ...]
     paragraphs: tuple[Paragraph, ...]
     spans: tuple[Span, ...]
     cited: frozenset[int]  # indexes into paragraphs
@@ -83,8 +101,8 @@ class Coverage:
         return level_counts([rc for s in self.seeds for rc in s.cards])
 
 
-def level_counts(cards: list[ResolvedCard] | tuple[ResolvedCard, ...]) -> dict[str, int]:
-    counts = Counter(rc.card.evidence for rc in cards)
+def level_counts(cards: Iterable[CardCitation]) -> dict[str, int]:
+    counts = Counter(card.evidence for card in cards)
     return {level: counts[level] for level in LEVEL_IDS if counts[level]}
 
 
@@ -124,19 +142,23 @@ def project_coverage(project: Project) -> tuple[list[ResolvedCard], Coverage]:
 
 def coverage(seeds: dict[str, SeedText], cards: list[ResolvedCard]) -> Coverage:
     """The coverage of every seed in ``seeds`` (in their order) by ``cards``."""
+    return coverage_of(seeds, [CardCitation.of(rc) for rc in cards])
+
+
+def coverage_of(seeds: dict[str, SeedText], cards: Iterable[CardCitation]) -> Coverage:
+    """The coverage of every seed in ``seeds`` (in their order) by the cards cited so."""
     anchors: dict[tuple[str, int], str] = {}
     result = []
-    by_seed: dict[str, list[ResolvedCard]] = {}  # (once: not every card for every seed)
-    for rc in cards:
-        by_seed.setdefault(rc.seed.seed.id, []).append(rc)
+    by_seed: dict[str, list[CardCitation]] = {}  # (once: not every card for every seed)
+    for card in cards:
+        by_seed.setdefault(card.seed, []).append(card)
     for seed_id, seed in seeds.items():
         mine = tuple(by_seed.get(seed_id, ()))
         where: dict[tuple[int, int], list[tuple[str, int]]] = {}
-        for rc in mine:
-            for number, quote in enumerate(rc.card.source.quote, start=1):
-                found = seed.span(quote)
+        for card in mine:
+            for number, found in enumerate(card.spans, start=1):
                 if found is not None:
-                    where.setdefault(found, []).append((rc.card.id, number))
+                    where.setdefault(found, []).append((card.id, number))
         spans = []
         for (start, end), cites in sorted(where.items()):
             cites.sort()
@@ -144,10 +166,23 @@ def coverage(seeds: dict[str, SeedText], cards: list[ResolvedCard]) -> Coverage:
             spans.append(span)
             anchors.update(dict.fromkeys(cites, span.anchor))
         paragraphs = tuple(split_paragraphs(seed.text))
-        cited = frozenset(i for i, p in enumerate(paragraphs)
-                          if any(s.start < p.end and p.start < s.end for s in spans))
-        result.append(SeedCoverage(seed, mine, paragraphs, tuple(spans), cited))
+        result.append(SeedCoverage(seed, mine, paragraphs, tuple(spans),
+                                   _cited(paragraphs, spans)))
     return Coverage(tuple(result), anchors)
+
+
+def _cited(paragraphs: tuple[Paragraph, ...], spans: list[Span]) -> frozenset[int]:
+    """The indexes of the paragraphs that a span overlaps, in one pass over both (each list is
+    in text order)."""
+    cited = []
+    reach, next_span = -1, 0  # the furthest end of the spans that start before a paragraph ends
+    for index, para in enumerate(paragraphs):
+        while next_span < len(spans) and spans[next_span].start < para.end:
+            reach = max(reach, spans[next_span].end)
+            next_span += 1
+        if reach > para.start:
+            cited.append(index)
+    return frozenset(cited)
 
 
 def percent(share: float) -> str:

@@ -24,12 +24,15 @@ R = TypeVar("R")
 PARALLEL_MIN_BYTES = 1 << 20
 
 
-def workers_for(paths: Sequence[Path]) -> int:
-    """How many processes to use for ``paths``: 1 unless the work is worth spreading."""
+def workers_for(paths: Sequence[Path], size: int | None = None) -> int:
+    """How many processes to use for ``paths``: 1 unless the work is worth spreading. Its
+    size is the files' (in bytes), or ``size`` when the work is not reading them."""
     if sys.platform != "linux" or len(paths) < 2:
         return 1
     cores = len(os.sched_getaffinity(0))
-    if cores < 2 or sum(p.stat().st_size for p in paths) < PARALLEL_MIN_BYTES:
+    if size is None:
+        size = sum(p.stat().st_size for p in paths)
+    if cores < 2 or size < PARALLEL_MIN_BYTES:
         return 1
     return min(cores, len(paths))
 

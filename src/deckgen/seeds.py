@@ -142,6 +142,9 @@ class SeedText:
     origin: OffsetMap = field(init=False)
     line_starts: list[int] = field(init=False)
     _searches: int = field(init=False, default=0, repr=False, compare=False)
+    # each quote's span, once found (the preview asks again for the quotes the check resolved)
+    _spans: dict[str, tuple[int, int] | None] = field(init=False, default_factory=dict,
+                                                      repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.norm, self.origin = normalise_with_origin(self.text)
@@ -155,9 +158,12 @@ class SeedText:
         """Where ``quote`` stands in the seed's own text, as offsets ``[start, end)`` (trailing
         white space left out), or None if it does not occur after normalising. The first
         occurrence that starts a word is taken, else the first occurrence."""
+        if quote in self._spans:
+            return self._spans[quote]
         needle = normalise(quote)
         at = self._first(needle) if needle else -1
-        return None if at < 0 else self._original(at, at + len(needle))
+        found = self._spans[quote] = None if at < 0 else self._original(at, at + len(needle))
+        return found
 
     def _first(self, needle: str) -> int:
         norm = self.norm

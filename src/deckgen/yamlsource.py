@@ -54,6 +54,9 @@ class YamlDocument:
     path: Path
     data: Any
     text: str = ""
+    # found while reading: where the ``id`` of each item of a top-level list stands (every
+    # card's and seed's location, which the preview shows for every card)
+    id_marks: dict[Path_, tuple[int, int]] = field(default_factory=dict, repr=False, compare=False)
     _marks: tuple[dict[Path_, tuple[int, int]], dict[Path_, tuple[int, int]]] | None = field(
         default=None, repr=False, compare=False)
 
@@ -79,6 +82,9 @@ class YamlDocument:
 
     def at(self, loc: Path_) -> Location:
         """Where the value at ``loc`` stands, or its nearest enclosing value."""
+        mark = self.id_marks.get(loc)
+        if mark is not None:
+            return Location(self.path, *mark)
         marks = self.value_marks
         for n in range(len(loc), -1, -1):
             mark = marks.get(loc[:n])
@@ -188,9 +194,12 @@ def load_yaml(path: Path) -> YamlDocument:
     if separator is not None:
         raise DeckgenError([separator])
 
+    ids: dict[Path_, tuple[int, int]] = {}
+
     def plain(loader: type[Any]) -> tuple[bool, Any]:
+        ids.clear()
         try:
-            return _plain(text, loader)
+            return _plain(text, loader, ids)
         except _Irregular:  # build it again, recording positions, to say what and where
             builder = _Builder(path)
             found = builder.build(yaml.parse(text, Loader=loader))
@@ -211,7 +220,7 @@ def load_yaml(path: Path) -> YamlDocument:
         raise _fail(Location(path), f"YAML syntax error: {exc}") from None
     if not found:
         raise _fail(Location(path), "file is empty")
-    return YamlDocument(path, data, text)
+    return YamlDocument(path, data, text, ids)
 
 
 T = TypeVar("T")
@@ -329,9 +338,12 @@ class _Irregular(Exception):
 _EXPECT_KEY = object()
 
 
-def _plain(text: str, loader: type[Any] = _Loader) -> tuple[bool, Any]:
+def _plain(text: str, loader: type[Any] = _Loader,
+           ids: dict[Path_, tuple[int, int]] | None = None) -> tuple[bool, Any]:
     """The fast path: (whether there was a document, its data), straight from the parser's
-    events without positions. Raises :class:`_Irregular` on anything :class:`_Builder` reports."""
+    events without positions, except for ``ids``: where the ``id`` of each item of a
+    top-level list stands (:attr:`YamlDocument.id_marks`). Raises :class:`_Irregular` on
+    anything :class:`_Builder` reports."""
     stack: list[tuple[Any, Any]] = []
     top: Any = None
     pending: Any = None
@@ -351,6 +363,8 @@ def _plain(text: str, loader: type[Any] = _Loader) -> tuple[bool, Any]:
                 continue
             if not event.style and value in _NULLS:
                 value = None
+            elif pending == "id" and len(stack) == 3 and ids is not None:
+                _note_id(root, stack[2][0], event, ids)
         elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
             if pending is _EXPECT_KEY or len(stack) >= MAX_DEPTH:
                 raise _Irregular
@@ -378,6 +392,15 @@ def _plain(text: str, loader: type[Any] = _Loader) -> tuple[bool, Any]:
             stack.append((top, pending))
             top, pending = value, (_EXPECT_KEY if cls is yaml.MappingStartEvent else None)
     return documents > 0, root
+
+
+def _note_id(root: Any, items: Any, event: Any, ids: dict[Path_, tuple[int, int]]) -> None:
+    """Record where an ``id`` of an item of a top-level list stands, as :class:`_Builder`
+    would (the item is the last of ``items`` so far)."""
+    if isinstance(root, dict) and isinstance(items, list):
+        key = next((k for k, v in root.items() if v is items), None)
+        if key is not None:
+            ids[(key, len(items) - 1, "id")] = _pos(event.start_mark)
 
 
 _NULLS = {"", "~", "null", "Null", "NULL"}
