@@ -6,16 +6,16 @@ card's fields (sanitised and finalised by :mod:`deckgen.render`), the deck's des
 (sanitised Markdown), deckgen's own badges and media credits, and what these templates
 rendered. The escaping is deckgen's one rule for HTML text (:func:`deckgen.render.escape`,
 which the note fields use too: ``&quot;`` and ``&#x27;``, where MarkupSafe writes ``&#34;`` and
-``&#39;``), so the same sources give the same bytes as everywhere else in deckgen; it is
-installed as the compiled templates' ``escape``. (A template writes no literal string in
-``{{ }}``: Jinja2 would escape a constant once, with MarkupSafe, when compiling.)
+``&#39;``), so the same sources give the same bytes as everywhere else in deckgen. It is the
+environment's ``finalize`` (Jinja2's public hook, applied to every ``{{ }}`` value before the
+autoescape): a plain value comes out of it escaped, as ``Markup``, which the autoescape then
+leaves alone; were it ever skipped, the autoescape would still escape (MarkupSafe's way).
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import MutableMapping
 from functools import cache
 from typing import Any
 
@@ -25,27 +25,16 @@ from markupsafe import Markup
 from .notes import evidence_html
 
 
-def escape(value: Any) -> str:
-    """What a template writes for ``value``: HTML as it is, anything else escaped (a plain
-    string: the page is joined from them)."""
-    if type(value) is str:
-        return html.escape(value) if _SPECIAL.search(value) else value
-    if type(value) is int:
-        return str(value)
+def escape(value: Any) -> Markup:
+    """What a template writes for ``value``: HTML (``Markup``) as it is, anything else
+    escaped with deckgen's rule."""
     if hasattr(value, "__html__"):
-        return str(value.__html__())
-    return html.escape(str(value))
+        return Markup(value.__html__())
+    text = value if type(value) is str else str(value)
+    return Markup(html.escape(text) if _SPECIAL.search(text) else text)
 
 
 _SPECIAL = re.compile("[&<>\"']")  # (what html.escape replaces)
-
-
-class _Template(Template):
-    @classmethod
-    def _from_namespace(cls, environment: Environment, namespace: MutableMapping[str, Any],
-                        globals: MutableMapping[str, Any]) -> Template:
-        namespace["escape"] = escape  # (what the compiled code calls when autoescaping)
-        return super()._from_namespace(environment, namespace, globals)
 
 
 def plural(n: int, word: str) -> str:
@@ -62,8 +51,8 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,
+        finalize=escape,
     )
-    env.template_class = _Template
     env.globals.update(plural=plural, evidence_html=lambda level: Markup(evidence_html(level)))
     return env
 
