@@ -145,7 +145,7 @@ def test_diff_locates_a_revisions_errors_as_git_names_them(tmp_path: Path,
 # --- Markdown for a pull-request comment -------------------------------------------------------
 
 HOSTILE = ('<img src="x" onerror="alert(1)"> @octocat and @org/team, #123 GH-7 :smile: '
-           '[x](javascript:alert(1)) ![i](https://example.org/i.png) <https://evil.example> '
+           '[x](javascript:alert(1)) ![i](i.png) <https://evil.example> '
            'www.example.org a@b.example `code` a|b *em* __strong__ ~~gone~~ &amp; &lt;b&gt; '
            '\\*not em\\* <!-- hidden --> $x^2$ [^1]')
 
@@ -156,25 +156,32 @@ def text_of(rendered: str) -> str:
 
 
 def test_diff_markdown_shows_card_text_as_text(project: Project) -> None:
+    from test_media import png
+
+    (project.root / "media").mkdir()
+    (project.root / "media" / "i.png").write_bytes(png())
+    project.write("media/media.yaml", "media:\n  - file: i.png\n    source: Drawn for the "
+                  "tests <b>@octocat</b>\n    author: C. Painter\n    licence: CC0\n")
     repository(project)
     answer = "First, do no harm. " + HOSTILE
     project.write("cards/safety.yaml", CARDS_YAML.replace(
         "answer: First, do no harm.", "answer: |-\n      " + answer.replace(
             "harm. <img", "harm.\n      <img")) + pressure_card("new-card").replace(
         "answer: When excessive pressure is applied.", "answer: |-\n      " + HOSTILE))
-    assert project.run("check").exit_code == 0
+    assert project.run("build").exit_code == 0  # (the deck takes it; too long for a card)
     result = project.run("diff", "HEAD", "--format", "markdown")
     assert (result.exit_code, result.stderr) == (0, "")
     out = result.stdout
     rendered = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(out)
     # nothing of the cards' text comes alive: no image, link, raw HTML, emphasis or code
     for tag in ("<img", "<a ", "<em>", "<strong>", "<code>", "<table", "<br", "<h"):
-        assert rendered.count(tag) == {"<code>": 2, "<strong>": 3, "<h": 1}.get(tag, 0), tag
-    # GitHub links mentions, issue numbers, emoji and bare addresses in the text it shows: the
-    # text around each @, # and : is split (by an empty comment), and no address is whole
+        assert rendered.count(tag) == {"<code>": 2, "<strong>": 4, "<h": 1}.get(tag, 0), tag
+    # GitHub links mentions, issue numbers and emoji in the text it shows: the text is split
+    # after each @, # and : (by an empty comment); and bare addresses in the Markdown itself
     words = re.split(r"<!-- -->|<[^>]*>", rendered)
-    for pattern in (r"@[a-z]", r"#\d", r"GH-\d", r":[a-z]", r"www\.", r"https?:"):
+    for pattern in (r"@[a-z]", r"#\d", r"GH-\d", r":[a-z]"):
         assert not any(re.search(pattern, w) for w in words), pattern
+    assert not re.search(r"www\.|https?:|\w@", out)
     # and what a reader sees is the card's words: the added card's answer whole, the changed
     # one with the new words strong (GitHub's ~~ and ** are the only marks)
     seen = text_of(rendered)
@@ -197,5 +204,16 @@ def test_diff_shows_invisible_characters(project: Project) -> None:
         "  ~ do-no-harm\n      answer: First, do [-no harm.-] {+no\\xad harm.\\u200b+}\n")
     markdown = project.run("diff", "HEAD", "--format", "markdown").stdout
     assert markdown.endswith(
-        "- `do-no-harm`\n  - answer: First, do ~~no harm\\.~~ **no\\\\xad harm\\.\\\\u200b**\n")
+        "- `do-no-harm`\n  - answer: First\\, do ~~no harm\\.~~ **no\\\\xad harm\\.\\\\u200b**\n")
     assert "\u200b" not in markdown and "\xad" not in markdown
+
+
+def test_diff_markdown_shows_a_media_file_name_as_text(project: Project) -> None:
+    repository(project)
+    (project.root / "media").mkdir()
+    (project.root / "media" / "a`<img src=x>` @octocat.png").write_bytes(b"x")
+    result = project.run("diff", "HEAD", "--format", "markdown")
+    assert result.stdout.endswith(
+        "**Media**: 1 added, 0 changed, 0 removed\n- + ``a`<img src=x>` @octocat.png``\n")
+    rendered = MarkdownIt("commonmark").render(result.stdout)
+    assert "<code>a`&lt;img src=x&gt;` @octocat.png</code>" in rendered

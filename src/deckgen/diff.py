@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 from .cards import CardRef, ResolvedCard, card_refs, duplicate_ids, find_card_files, is_card_file_name
+from .difftext import markdown_code, markdown_text, visible
 from .errors import DeckgenError, Diagnostic, Location
 from .evidence import BY_ID
 from .lock import (
@@ -551,6 +552,14 @@ def diff_revisions(project: Project, base: str, head: str | None) -> DeckDiff:
 
 
 def render(diff: DeckDiff, markdown: bool) -> str:
+    """The diff for the terminal, or in GitHub-flavoured Markdown for a pull-request comment
+    (the cards' words escaped, see :func:`deckgen.difftext.markdown_text`); in both, the
+    characters that show nothing are written as escapes (:func:`deckgen.difftext.visible`)."""
+    escape = markdown_text if markdown else None
+
+    def shown(text: str) -> str:
+        return markdown_text(visible(text)) if markdown else visible(text)
+
     if not (diff.added or diff.changed or diff.retired):
         return "No card changes.\n"
     counts = (f"{len(diff.added)} added, {len(diff.changed)} changed, "
@@ -559,23 +568,23 @@ def render(diff: DeckDiff, markdown: bool) -> str:
     if diff.added:
         lines.append("**Added**" if markdown else "Added:")
         for card_id, view in diff.added.items():
-            lines.append(f"- `{card_id}`" if markdown else f"  + {card_id}")
+            lines.append(f"- {markdown_code(card_id)}" if markdown else f"  + {card_id}")
             for key in FIELDS:
                 if view.get(key):
-                    lines.append(f"  - {key}: {view[key]}" if markdown
-                                 else f"      {key}: {view[key]}")
+                    lines.append(f"  - {key}: {shown(view[key])}" if markdown
+                                 else f"      {key}: {shown(view[key])}")
         if markdown:
             lines.append("")
     if diff.retired:
         if markdown:
-            lines += ["**Retired**", *(f"- `{i}`" for i in diff.retired), ""]
+            lines += ["**Retired**", *(f"- {markdown_code(i)}" for i in diff.retired), ""]
         else:
             lines += ["Retired:", *(f"  - {i}" for i in diff.retired)]
     if diff.changed:
         lines.append("**Changed**" if markdown else "Changed:")
         for card_id, changes in diff.changed.items():
-            lines.append(f"- `{card_id}`" if markdown else f"  ~ {card_id}")
+            lines.append(f"- {markdown_code(card_id)}" if markdown else f"  ~ {card_id}")
             for key, old, new in changes:
-                text = word_diff(old, new, markdown)
+                text = word_diff(visible(old), visible(new), markdown, escape)
                 lines.append(f"  - {key}: {text}" if markdown else f"      {key}: {text}")
     return "\n".join(lines).rstrip("\n") + "\n"
