@@ -33,18 +33,22 @@ def visible(text: str) -> str:
                    for c in text)
 
 
-# Every ASCII punctuation character may be escaped with a backslash (CommonMark, and so
-# GitHub-flavoured Markdown): then none starts emphasis, code, a link or image, a table cell,
-# strikethrough, math or an autolink (www., https:, a@b) -- except that HTML's own characters
-# are written as entities, as they show in any renderer.
-_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")
+# What starts Markdown's inline syntax in GitHub-flavoured Markdown, escaped with a backslash
+# (any ASCII punctuation may be): emphasis (* _), code (`), links, images and footnotes (the
+# [ they need), strikethrough (~), table cells (|), math ($), the backslash itself, and the
+# autolinks GitHub makes of bare text (the . of "www.", the : of "https://", the @ of an
+# address). HTML's own characters are written as entities, as they show in any renderer. (The
+# rest of the punctuation only means something at the start of a line, where no card text is.)
+_SYNTAX = re.compile(r"[\\`*_\[\]~|$&<>@]|(?<=www)\.|:(?=/)", re.IGNORECASE)
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # What GitHub links after the Markdown is rendered, in the text it shows, whatever the escapes
 # (a backslash or an entity is gone by then: github/cmark-gfm#181, github/markup#1168): a
 # mention (@name, @org/team, which notifies them), an issue or pull request (#1, GH-1, which
 # links back to it) and an emoji (:name:). An empty HTML comment after the @, # or : (the - of
 # GH-) splits the text there and shows nothing, so the text reads the same.
-_LINKED = re.compile(r"[@#:](?=[\w+-])|(?<=gh)-(?=\d)", re.IGNORECASE)
+_LINKED = re.compile(r"@(?=[\w-])|#(?=\d)|:(?=[\w+-]+:)|(?<=gh)-(?=\d)", re.IGNORECASE)
+
+_EITHER = re.compile(f"{_SYNTAX.pattern}|{_LINKED.pattern}", re.IGNORECASE)
 
 
 def markdown_text(text: str) -> str:
@@ -53,12 +57,12 @@ def markdown_text(text: str) -> str:
     image, emphasis, mention or reference of the card's comes alive."""
     text = " ".join(text.split())
 
-    def escaped(match: re.Match[str]) -> str:
-        char = match.group()
-        shown = _ENTITIES.get(char) or "\\" + char
-        return shown + "<!-- -->" if _LINKED.match(text, match.start()) else shown
+    def escaped(match: re.Match[str]) -> str:  # (one character)
+        char, at = match.group(), match.start()
+        shown = _ENTITIES.get(char) or ("\\" + char if _SYNTAX.match(text, at) else char)
+        return shown + "<!-- -->" if _LINKED.match(text, at) else shown
 
-    return _PUNCTUATION.sub(escaped, text)
+    return _EITHER.sub(escaped, text)
 
 
 def markdown_code(text: str) -> str:
