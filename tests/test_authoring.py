@@ -126,12 +126,12 @@ def test_diff_reports_a_pull_request_exactly(project: Project) -> None:
         "  - answer: When excessive pressure is applied.\n"
         "  - evidence: expert-opinion\n"
         "  - caveat: One expert's judgement, stated without data.\n"
-        "  - source: tiny: A Tiny Seed · A. Author · Test Press · https://example.org/tiny\n"
+        "  - source: tiny: A Tiny Seed · A. Author · Test Press · https\\://example.org/tiny\n"
         "  - quote: When excessive pressure is applied (line 7)\n"
         "  - tags: safety, seed::tiny, evidence::expert-opinion\n"
         "  - deck: Test deck::Safety\n\n"
-        "**Changed**\n- `do-no-harm`\n"
-        "  - answer: First, do ~~no harm.~~ ***no* harm at all.**\n"
+        "**Changed**\n- `do-no-harm`\n"  # (the author's Markdown shown, not rendered)
+        "  - answer: First, do ~~no harm.~~ **\\*no\\* harm at all.**\n"
     )
     # against the working tree, with a card removed
     project.write("cards/safety.yaml", CARDS_YAML.split("  - id: overstimulation-cloze")[0] + NEW_CARD)

@@ -164,14 +164,10 @@ def load_file(path: Path, seeds: dict[str, SeedText], media: Media | None = None
         doc = load_yaml(path)
     except DeckgenError as exc:
         return LoadedFile([], [], list(exc.diagnostics))
-    card_file, errors = validate(doc, CardFile)
-    if card_file is not None:
-        deck, tags, cards = card_file.deck, tuple(card_file.tags), list(enumerate(card_file.cards))
-    else:  # the cards that are valid on their own are still checked, and their errors told
-        part = _valid_cards(doc)
-        if part is None:
-            return LoadedFile([], [], errors)
-        deck, tags, cards = part
+    errors, part = _accepted(doc)
+    if part is None:
+        return LoadedFile([], [], errors)
+    deck, tags, cards = part
     loaded = LoadedFile([], [], errors, deck=deck)
     for index, card in cards:
         loaded.refs.append(CardRef(card.id, path, index))
@@ -186,6 +182,29 @@ def load_file(path: Path, seeds: dict[str, SeedText], media: Media | None = None
         if result is not None:
             loaded.cards.append(ResolvedCard(card, deck, tags, *result, doc, index))
     return loaded
+
+
+def card_refs(path: Path) -> list[CardRef]:
+    """The cards of one file that :func:`duplicate_ids` compares (every card the schema
+    accepts, as :func:`load_file` finds them), without resolving them: none when the file
+    cannot be read (:func:`load_file` tells why)."""
+    try:
+        doc = load_yaml(path)
+    except DeckgenError:
+        return []
+    part = _accepted(doc)[1]
+    return [] if part is None else [CardRef(card.id, path, index) for index, card in part[2]]
+
+
+def _accepted(doc: YamlDocument) -> tuple[
+    list[Diagnostic], tuple[str | None, tuple[str, ...], list[tuple[int, Card]]] | None,
+]:
+    """The file's validation errors, and its deck, tags and the cards the schema accepts."""
+    card_file, errors = validate(doc, CardFile)
+    if card_file is not None:
+        return errors, (card_file.deck, tuple(card_file.tags), list(enumerate(card_file.cards)))
+    # the cards that are valid on their own are still checked, and their errors told
+    return errors, _valid_cards(doc)
 
 
 def _valid_cards(

@@ -373,6 +373,21 @@ def retired_problems(project: Project, live: Container[str]) -> list[Diagnostic]
                                    lock.cards.keys() | lock.retired.keys(), project.where)
 
 
+def reuses_retired_id(lock: Lock, spec: NoteSpec) -> bool:
+    """Whether the note takes the id of a card ``lock`` retired, being another card (another
+    front): an id is never given to a different card. (The same card may come back.)"""
+    gone = lock.retired.get(spec.card_id)
+    return gone is not None and gone.front != spec.fields[0]
+
+
+def reused_id_problems(refs: Iterable[CardRef]) -> list[Diagnostic]:
+    """An error for each card that :func:`reuses_retired_id`."""
+    refs = list(refs)
+    return [Diagnostic(where, f"card id '{ref.id}' belonged to a card that was retired; an id "
+                              "is never given to a different card: choose a new id")
+            for ref, where in zip(refs, locate((ref, "id") for ref in refs), strict=True)]
+
+
 class JsonDocument(YamlDocument):
     """A JSON file's data with the position of every key and value, found when first asked
     for by scanning the text as JSON: exact for any text ``json.loads`` accepts (libyaml, which
@@ -515,7 +530,7 @@ class Stamper:
         previous = self.old.cards.get(spec.card_id)
         front = spec.fields[0]
         gone = self.old.retired.get(spec.card_id)
-        if gone is not None and gone.front != front:
+        if reuses_retired_id(self.old, spec):
             self.reused.append(ref)
             return None
         if previous is not None and previous.hash == spec.content_hash:
@@ -529,11 +544,7 @@ class Stamper:
         return StampedNote(spec, mod)
 
     def errors(self) -> list[Diagnostic]:
-        return self.problems + [
-            Diagnostic(where, f"card id '{ref.id}' belonged to a card that was retired; an "
-                              "id is never given to a different card: choose a new id")
-            for ref, where in zip(self.reused, locate((ref, "id") for ref in self.reused),
-                                  strict=True)]
+        return self.problems + reused_id_problems(self.reused)
 
     def retire(self) -> list[StampedNote]:
         """Once every note is stamped: the cards that left, as notes without cards (a learner

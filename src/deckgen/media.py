@@ -563,6 +563,8 @@ def _blobs(root: Path, folder: str, rev: str | None) -> dict[str, str]:
 
 def diff_text(root: Path, folder: str, base: str, head: str | None, markdown: bool) -> str:
     """``deckgen diff``'s lines about the media folder: files added, changed and removed."""
+    from .difftext import markdown_code
+
     before, after = _blobs(root, folder, base), _blobs(root, folder, head)
     groups = (("Added", "+", sorted(set(after) - set(before))),
               ("Changed", "~", sorted(f for f in after if f in before and after[f] != before[f])),
@@ -572,6 +574,6 @@ def diff_text(root: Path, folder: str, base: str, head: str | None, markdown: bo
     counts = ", ".join(f"{len(files)} {title.lower()}" for title, _, files in groups)
     lines = ["", f"**Media**: {counts}"] if markdown else [f"Media: {counts}"]
     for _, mark, files in groups:
-        lines += [f"- {mark} `{printable(f)}`" if markdown else f"  {mark} {printable(f)}"
-                  for f in files]
+        lines += [f"- {mark} {markdown_code(printable(f))}" if markdown
+                  else f"  {mark} {printable(f)}" for f in files]
     return "\n".join(lines) + "\n"

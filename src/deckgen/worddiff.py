@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 
 
 def word_opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
@@ -10,15 +11,18 @@ def word_opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, i
     return list(difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes())
 
 
-def word_diff(old: str, new: str, markdown: bool = False) -> str:
-    """``old`` → ``new`` word by word: ``[-gone-]{+new+}`` or ~~gone~~ **new** in Markdown."""
+def word_diff(old: str, new: str, markdown: bool = False,
+              escape: Callable[[str], str] | None = None) -> str:
+    """``old`` → ``new`` word by word: ``[-gone-]{+new+}`` or ~~gone~~ **new** in Markdown;
+    ``escape`` is applied to the words (not to the marks)."""
     a, b = old.split(), new.split()
     out: list[str] = []
+    shown = escape or (lambda text: text)
     for op, i1, i2, j1, j2 in word_opcodes(a, b):
         if op == "equal":
-            out.extend(a[i1:i2])
+            out.append(shown(" ".join(a[i1:i2])))
             continue
-        gone, came = " ".join(a[i1:i2]), " ".join(b[j1:j2])
+        gone, came = shown(" ".join(a[i1:i2])), shown(" ".join(b[j1:j2]))
         if gone:
             out.append(f"~~{gone}~~" if markdown else f"[-{gone}-]")
         if came:
