@@ -252,7 +252,68 @@ class SeedText:
             start -= 1
         while end < len(norm) and not norm[end].isspace():
             end += 1
-        return (start, end) if end > start else None
+        if end <= start:
+            return None
+        # the characters aligned say where; the words say which: the seed words around them
+        # that the quote's words fit best (a quote with a word more or less than the seed's
+        # is aligned a word early or late)
+        margin = min(needle.count(" "), FIT_MARGIN) + 2
+        lo = start
+        for _ in range(margin):
+            if lo == 0:
+                break
+            lo = norm.rfind(" ", 0, lo - 1) + 1
+        hi = end
+        for _ in range(margin):
+            if hi == len(norm):
+                break
+            after = norm.find(" ", hi + 1)
+            hi = len(norm) if after < 0 else after
+        seen = norm[lo:hi].split(" ")
+        at = list(itertools.accumulate((len(word) + 1 for word in seen), initial=lo))
+        aligned_end = bisect.bisect_left(at, end + 1)  # (the window's end, in words)
+        first, stop = _best_fit(needle.split(" "), seen, aligned_end)
+        return (at[first], at[stop] - 1) if stop > first else (start, end)
+
+
+# how many seed words beyond the aligned characters a nearest passage may reach (plus two)
+FIT_MARGIN = 20
+_NOT_WORD = re.compile(r"\W+")
+
+
+def _best_fit(quoted: list[str], seen: list[str], near: int) -> tuple[int, int]:
+    """The words ``seen[first:stop]`` that ``quoted`` fits with the fewest word edits (a word
+    changed, left out or added; a word that differs only in case or punctuation counts half),
+    and of those the one with the most words the same: a fitting alignment, free at both ends
+    of ``seen``. Ties go to a passage whose first and last words stand for quoted ones (a
+    changed first or last word is shown as changed), then to the one ending nearest ``near``."""
+    loose = [_NOT_WORD.sub("", w.casefold()) for w in seen]
+    # cost[j] (half edits, minus words the same), start[j], diagonal[j]: the best fit of the
+    # quote's words so far that ends before seen[j]; where it starts; whether its last step
+    # paired a quoted word with seen[j - 1]
+    cost = [(0, 0)] * (len(seen) + 1)
+    start = list(range(len(seen) + 1))
+    diagonal = [False] * (len(seen) + 1)
+    for word in quoted:
+        plain = _NOT_WORD.sub("", word.casefold())
+        row, row_start, row_diagonal = [(cost[0][0] + 2, cost[0][1])], [start[0]], [False]
+        for j, other in enumerate(seen, 1):
+            edits, same = cost[j - 1]
+            best = ((edits, same - 1) if word == other else
+                    (edits + 1, same) if plain == loose[j - 1] else (edits + 2, same))
+            best_start, is_diagonal = start[j - 1], True
+            left_out = (cost[j][0] + 2, cost[j][1])  # the quoted word is not in the seed
+            if left_out < best:
+                best, best_start, is_diagonal = left_out, start[j], False
+            added = (row[j - 1][0] + 2, row[j - 1][1])  # the seed has a word more
+            if added < best:
+                best, best_start, is_diagonal = added, row_start[j - 1], False
+            row.append(best)
+            row_start.append(best_start)
+            row_diagonal.append(is_diagonal)
+        cost, start, diagonal = row, row_start, row_diagonal
+    stop = min(range(len(seen) + 1), key=lambda j: (cost[j], not diagonal[j], abs(j - near)))
+    return start[stop], stop
 
 
 def load_seeds(seeds_dir: Path) -> dict[str, SeedText]:
