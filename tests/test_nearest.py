@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import CARDS_YAML, Project
 from deckgen.schema import Seed
 from deckgen.seeds import SeedText
 
@@ -128,3 +129,18 @@ def test_one_word_edited_inside_a_passage_finds_that_passage(
     assert details[:2] == (f"nearest passage (s.txt, line {passage[0][1]}):",
                            "  " + " ".join(w for w, _ in passage))
     assert details[2].startswith(f"differs at line {passage[at][1]} ")
+
+
+def test_check_shows_the_nearest_passage_of_a_crlf_seed_on_its_right_line(project: Project) -> None:
+    (project.root / "seeds" / "tiny.txt").write_bytes(SPANS.replace("\n", "\r\n").encode())
+    project.write("cards/safety.yaml", CARDS_YAML.split("  - id: overstimulation-cloze")[0].replace(
+        "quote: 'there is a foundational principle: \"First, do no harm.\"'",
+        "quote: several lines and keeps going for a long while before it ends"))
+    result = project.run("check")
+    assert (result.exit_code, result.stderr) == (1, (
+        "cards/safety.yaml:9:14: error: quote not found in seed 'tiny'\n"
+        "    nearest passage (tiny.txt, line 4):\n"
+        "      several lines and keeps going for a while before it ends.\n"
+        "    differs at line 4 ([-the quote's words-] {+the seed's+}):\n"
+        "      several lines and keeps going for a [-long-] while before it [-ends-] {+ends.+}\n"
+        "1 error\n"))
