@@ -110,7 +110,15 @@ def test_one_word_edited_inside_a_passage_finds_that_passage(
     rng = random.Random(seed)
     vocabulary = COMMON + ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz")
                                    for _ in range(rng.randint(3, 9))) for _ in range(200)]
-    lines = [[rng.choice(vocabulary) for _ in range(rng.randint(3, 8))] for _ in range(40)]
+    text_words = [rng.choice(vocabulary) for _ in range(250)]
+    for i in range(1, len(text_words)):  # (no word twice in a row: "qln qln" makes a quote
+        while text_words[i] == text_words[i - 1]:  # "qln zebra x" fit either one equally)
+            text_words[i] = rng.choice(vocabulary)
+    lines, cut = [], 0
+    while cut < len(text_words):
+        size = rng.randint(3, 8)
+        lines.append(text_words[cut:cut + size])
+        cut += size
     words = [(w, n + 1) for n, line in enumerate(lines) for w in line]
     first = rng.randrange(0, len(words) - length)
     passage = words[first:first + length]

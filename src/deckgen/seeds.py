@@ -241,7 +241,26 @@ class SeedText:
         found = fuzz.partial_ratio_alignment(needle, self.norm)
         if found is None:
             return None
-        start, end = found.dest_start, found.dest_end
+        norm = self.norm
+        quoted = needle.split(" ")
+        windows = [(found.dest_start, found.dest_end)]
+        # where either half of the quote stands as it is: a quote with one word wrong has one
+        # such half (on characters alone, a short quote may align elsewhere)
+        half = len(quoted) // 2
+        if half >= 2:
+            first_half = " ".join(quoted[:half])
+            for piece, before in ((first_half, 0), (needle[len(first_half) + 1:],
+                                                    len(first_half) + 1)):
+                at = norm.find(piece)
+                if at >= 0:
+                    windows.append((max(0, at - before), min(len(norm), at - before + len(needle))))
+        fits = [fit for start, end in windows if (fit := self._fit(quoted, start, end))]
+        return min(fits, key=lambda fit: fit[0])[1:] if fits else None  # (a tie: the first)
+
+    def _fit(self, quoted: list[str], start: int,
+             end: int) -> tuple[tuple[int, int], int, int] | None:
+        """The whole words about normalised offsets ``[start, end)`` that ``quoted`` fits best:
+        the cost of the fit (see :func:`_best_fit`) and their offsets."""
         norm = self.norm
         # whole words only: never from or to a space (the line would be the one before)
         while start < end and norm[start].isspace():
@@ -257,7 +276,7 @@ class SeedText:
         # the characters aligned say where; the words say which: the seed words around them
         # that the quote's words fit best (a quote with a word more or less than the seed's
         # is aligned a word early or late)
-        margin = min(needle.count(" "), FIT_MARGIN) + 2
+        margin = min(len(quoted) - 1, FIT_MARGIN) + 2
         lo = start
         for _ in range(margin):
             if lo == 0:
@@ -272,8 +291,8 @@ class SeedText:
         seen = norm[lo:hi].split(" ")
         at = list(itertools.accumulate((len(word) + 1 for word in seen), initial=lo))
         aligned_end = bisect.bisect_left(at, end + 1)  # (the window's end, in words)
-        first, stop = _best_fit(needle.split(" "), seen, aligned_end)
-        return (at[first], at[stop] - 1) if stop > first else (start, end)
+        cost, first, stop = _best_fit(quoted, seen, aligned_end)
+        return (cost, at[first], at[stop] - 1) if stop > first else (cost, start, end)
 
 
 # how many seed words beyond the aligned characters a nearest passage may reach (plus two)
@@ -281,12 +300,13 @@ FIT_MARGIN = 20
 _NOT_WORD = re.compile(r"\W+")
 
 
-def _best_fit(quoted: list[str], seen: list[str], near: int) -> tuple[int, int]:
+def _best_fit(quoted: list[str], seen: list[str], near: int) -> tuple[tuple[int, int], int, int]:
     """The words ``seen[first:stop]`` that ``quoted`` fits with the fewest word edits (a word
     changed, left out or added; a word that differs only in case or punctuation counts half),
     and of those the one with the most words the same: a fitting alignment, free at both ends
     of ``seen``. Ties go to a passage whose first and last words stand for quoted ones (a
-    changed first or last word is shown as changed), then to the one ending nearest ``near``."""
+    changed first or last word is shown as changed), then to the one ending nearest ``near``.
+    Returns the fit's cost (half edits, minus words the same) and ``first, stop``."""
     loose = [_NOT_WORD.sub("", w.casefold()) for w in seen]
     # cost[j] (half edits, minus words the same), start[j], diagonal[j]: the best fit of the
     # quote's words so far that ends before seen[j]; where it starts; whether its last step
@@ -313,7 +333,7 @@ def _best_fit(quoted: list[str], seen: list[str], near: int) -> tuple[int, int]:
             row_diagonal.append(is_diagonal)
         cost, start, diagonal = row, row_start, row_diagonal
     stop = min(range(len(seen) + 1), key=lambda j: (cost[j], not diagonal[j], abs(j - near)))
-    return start[stop], stop
+    return cost[stop], start[stop], stop
 
 
 def load_seeds(seeds_dir: Path) -> dict[str, SeedText]:
