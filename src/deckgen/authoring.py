@@ -82,7 +82,7 @@ def find_quotes(project: Project, seed_id: str, words: str, limit: int = 5) -> l
     quote rules and are about as alike as the likest (:data:`CLOSE`) first; then by likeness.
     The likest passage is always among the ``limit`` shown (if more than one). A sentence
     holding none of the words is never shown."""
-    seeds = load_seeds(project.seeds_dir)
+    seeds = load_seeds(project.seeds_dir, normalised=False)
     seed = seeds.get(seed_id)
     if seed is None:
         raise DeckgenError([Diagnostic(

@@ -133,20 +133,30 @@ _KEY = 16
 
 @dataclass
 class SeedText:
-    """A seed's metadata and its text, normalised once."""
+    """A seed's metadata and its text, normalised once, on first use (a command that reads one
+    seed, as ``deckgen quote`` does, normalises only that one)."""
 
     seed: Seed
     path: Path
     text: str
-    norm: str = field(init=False)
-    origin: OffsetMap = field(init=False)
-    line_starts: list[int] = field(init=False)
     _searches: int = field(init=False, default=0, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        self.norm, self.origin = normalise_with_origin(self.text)
+    @cached_property
+    def _normalised(self) -> tuple[str, OffsetMap]:
+        return normalise_with_origin(self.text)
+
+    @property
+    def norm(self) -> str:
+        return self._normalised[0]
+
+    @property
+    def origin(self) -> OffsetMap:
+        return self._normalised[1]
+
+    @cached_property
+    def line_starts(self) -> list[int]:
         # lines end at LF, CR LF or CR alone (old Mac files), as editors count them
-        self.line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(self.text)]
+        return [0] + [m.end() for m in _LINE_BREAK.finditer(self.text)]
 
     def line_of(self, index: int) -> int:
         return bisect.bisect_right(self.line_starts, index)
@@ -336,8 +346,10 @@ def _best_fit(quoted: list[str], seen: list[str], near: int) -> tuple[tuple[int,
     return cost[stop], start[stop], stop
 
 
-def load_seeds(seeds_dir: Path) -> dict[str, SeedText]:
-    """Load ``seeds.yaml`` and every seed text it names; raise on any problem."""
+def load_seeds(seeds_dir: Path, normalised: bool = True) -> dict[str, SeedText]:
+    """Load ``seeds.yaml`` and every seed text it names; raise on any problem. Each text is
+    normalised now (before worker processes are forked, so that they share it), or, with
+    ``normalised=False``, when first searched (for a command that searches one seed)."""
     manifest_path = seeds_dir / "seeds.yaml"
     if not_a_file(manifest_path) == "not found":  # (what else it may be, the reader says)
         raise DeckgenError([Diagnostic(Location(manifest_path), "seed manifest not found")])
@@ -372,6 +384,8 @@ def load_seeds(seeds_dir: Path) -> dict[str, SeedText]:
                                      f"seed file '{seed.file}' {problem}"))
             continue
         seeds[seed.id] = SeedText(seed, path, text)
+        if normalised:
+            seeds[seed.id].line_of(len(seeds[seed.id].norm))
     if errors:
         raise DeckgenError(errors)
     return seeds
