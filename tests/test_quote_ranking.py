@@ -5,10 +5,13 @@ from __future__ import annotations
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rapidfuzz.distance import LCSseq
 from rapidfuzz.utils import default_process
 
 from conftest import REPO, Project
-from deckgen.authoring import CLOSE, _sentences, quote_problem, rank_quotes
+from deckgen.authoring import CLOSE, _held, _sentences, quote_problem, rank_quotes
 from deckgen.project import load_project
 from deckgen.seeds import load_seeds
 
@@ -140,3 +143,12 @@ def test_quote_is_fast_on_a_big_seed(project: Project) -> None:
     elapsed = time.perf_counter() - start
     assert (result.exit_code, result.stderr) == (0, "")
     assert elapsed < 5, elapsed  # (about 1 s here: a guard against anything quadratic)
+
+
+@given(wanted=st.lists(st.sampled_from("abcdef"), min_size=1, max_size=70),
+       tokens=st.lists(st.sampled_from("abcdefg"), max_size=40))
+def test_held_is_the_longest_common_subsequence(wanted: list[str], tokens: list[str]) -> None:
+    bits: dict[str, int] = {}
+    for i, w in enumerate(wanted):
+        bits[w] = bits.get(w, 0) | 1 << i
+    assert _held(bits, len(wanted), tokens) == LCSseq.similarity(wanted, tokens)
