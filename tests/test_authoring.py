@@ -45,12 +45,9 @@ def test_schema_command_writes_the_schemas(project: Project) -> None:
 def test_quote_prints_verbatim_candidates_with_lines(project: Project) -> None:
     result = project.run("quote", "tiny", "overstimulation provable", "-n", "3")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == (  # whole sentences that make a quote first, then the others
-        "line 10 (80%):\n"
+    assert result.stdout == (  # the sentence holding both words, then the one holding one
+        "line 10 (80%):\n"  # (a sentence holding neither is not shown, however alike its letters)
         '      quote: "Overstimulation is not objectively provable — the author says so himself."\n'
-        "line 3 (50%):\n"
-        '      quote: "In all healthcare fields, there is a foundational principle: “First, do no '
-        'harm.”"\n'
         "line 8 (74%; 3 words; a quote has 5 to 60):\n"
         '      quote: "When overstimulation occurs"\n'
     )

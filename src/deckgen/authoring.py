@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
@@ -25,8 +26,9 @@ from .yamlsource import load_yaml
 class Candidate:
     line: int
     passage: str
-    score: float
+    score: float  # how alike the passage and the words are, character by character (0-100)
     problem: str | None = None  # why it breaks the quote rules (DG109) as it stands
+    held: int = 0  # how many of the words it holds, in their order (a typo allowed)
 
 
 # where a sentence ends: after . ! ? (and any closing quotes or brackets) before white space;
@@ -66,23 +68,83 @@ def quote_problem(passage: str) -> str | None:
     return None
 
 
+# of the passages holding as many of the words, those that satisfy the quote rules go first
+# among those this close to the most alike (in points of the %), ahead of any that break them
+CLOSE = 20
+# a word of the search and a word of a passage are the same word if they are, or if both have
+# this many letters or more and are this alike (a typo, a plural)
+TYPO_FROM, TYPO_SCORE = 4, 80
+
+
 def find_quotes(project: Project, seed_id: str, words: str, limit: int = 5) -> list[Candidate]:
-    """The passages of a seed most like ``words`` (fuzzy), verbatim: whole sentences that
-    satisfy the quote rules first, then the others, each group best first."""
-    seeds = load_seeds(project.seeds_dir)
+    """The sentences of a seed that hold ``words``, verbatim: those holding more of the words
+    (in their order, a typo allowed) first; of those holding as many, the ones that satisfy the
+    quote rules and are about as alike as the likest (:data:`CLOSE`) first; then by likeness.
+    The likest passage is always among the ``limit`` shown (if more than one). A sentence
+    holding none of the words is never shown."""
+    seeds = load_seeds(project.seeds_dir, normalised=False)
     seed = seeds.get(seed_id)
     if seed is None:
         raise DeckgenError([Diagnostic(
             Location(project.seeds_dir / "seeds.yaml"),
             f"unknown seed '{seed_id}'{did_you_mean(seed_id, seeds)}",
         )])
+    return rank_quotes(seed, words, limit)
+
+
+def rank_quotes(seed: SeedText, words: str, limit: int = 5) -> list[Candidate]:
+    """:func:`find_quotes` in a seed already loaded."""
     sentences = _sentences(seed)
-    found = process.extract(words, [s for _, s in sentences], scorer=fuzz.partial_ratio,
-                            processor=utils.default_process, limit=None, score_cutoff=50)
-    found_all = [Candidate(sentences[i][0], sentences[i][1], score,
-                           quote_problem(sentences[i][1])) for _, score, i in found]
-    ranked = sorted(found_all, key=lambda c: (c.problem is not None, -c.score, c.line))
-    return ranked[:limit]
+    wanted = utils.default_process(words).split()
+    if not wanted:
+        return []
+    tokens = [utils.default_process(s).split() for _, s in sentences]
+    vocabulary = [t for t in set(utils.default_process(seed.text).split()) if len(t) >= TYPO_FROM]
+    # each word of the seed that counts as searched words: the bits of those words
+    bits: dict[str, int] = {}
+    for i, w in enumerate(wanted):
+        alike = {w}
+        if len(w) >= TYPO_FROM:
+            alike.update(v for v, _, _ in process.extract(
+                w, vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_SCORE, limit=None))
+        for v in alike:
+            bits[v] = bits.get(v, 0) | 1 << i
+    held = {i: n for i, ts in enumerate(tokens) if (n := _held(bits, len(wanted), ts))}
+    scores = {i: score for _, score, i in process.extract(
+        words, {i: sentences[i][1] for i in held}, scorer=fuzz.partial_ratio,
+        processor=utils.default_process, limit=None)}
+    best: dict[int, float] = {}
+    for i, n in held.items():
+        best[n] = max(best.get(n, 0), scores[i])
+    # (whether a passage breaks the rules matters to its rank only if it is about as alike as
+    # the likest holding as many words; it is said of every passage shown)
+    found = [Candidate(sentences[i][0], sentences[i][1], scores[i],
+                       quote_problem(sentences[i][1]) if scores[i] >= best[n] - CLOSE else None,
+                       n) for i, n in held.items()]
+    shown = heapq.nsmallest(limit, found, key=lambda c: (
+        -c.held, c.score < best[c.held] - CLOSE,
+        c.problem is not None and c.score >= best[c.held] - CLOSE, -c.score, len(c.passage),
+        c.line))
+    # the likest (of those holding the most words, the most alike, then the shortest): in the
+    # last place, if more than one is shown and the ranking left it out
+    likest = max(found, key=lambda c: (c.held, c.score, -len(c.passage)), default=None)
+    if limit > 1 and likest is not None and likest not in shown:
+        shown[-1] = likest
+    return [replace(c, problem=quote_problem(c.passage)) for c in shown]
+
+
+def _held(bits: dict[str, int], wanted: int, tokens: list[str]) -> int:
+    """How many of the ``wanted`` searched words ``tokens`` holds in their order (``bits``: the
+    searched words each token counts as): their longest common subsequence, bit-parallel
+    (Hyyrö, 2004)."""
+    full = (1 << wanted) - 1
+    v = full
+    for token in tokens:
+        match = bits.get(token, 0)
+        if match:
+            u = v & match
+            v = ((v + u) | (v - u)) & full
+    return wanted - v.bit_count()
 
 
 def yaml_quoted(text: str) -> str:

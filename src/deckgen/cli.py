@@ -283,9 +283,10 @@ def schema(output_dir: Path | None) -> None:
               help="How many candidates.")
 @_reporting
 def quote(seed: str, words: str, seeds: Path | None, limit: int) -> None:
-    """Find passages of SEED matching WORDS (fuzzy), ready to paste as quote:. Whole sentences
-    that satisfy the quote rules (5 to 60 words, no elision) come first, best first; then the
-    others, each saying what it breaks."""
+    """Find sentences of SEED holding WORDS, ready to paste as quote:. Those holding more of
+    the words (in order, a typo allowed) come first; of those holding as many and about as
+    alike (the %), the ones that satisfy the quote rules (5 to 60 words, no elision) first,
+    then the others, each saying what it breaks. The likest is always shown (-n 2+)."""
     from .authoring import find_quotes, yaml_quoted
 
     project = find_project(seeds=seeds)

@@ -133,23 +133,33 @@ _KEY = 16
 
 @dataclass
 class SeedText:
-    """A seed's metadata and its text, normalised once."""
+    """A seed's metadata and its text, normalised once, on first use (a command that reads one
+    seed, as ``deckgen quote`` does, normalises only that one)."""
 
     seed: Seed
     path: Path
     text: str
-    norm: str = field(init=False)
-    origin: OffsetMap = field(init=False)
-    line_starts: list[int] = field(init=False)
     _searches: int = field(init=False, default=0, repr=False, compare=False)
     # each quote's span, once found (the preview asks again for the quotes the check resolved)
     _spans: dict[str, tuple[int, int] | None] = field(init=False, default_factory=dict,
                                                       repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        self.norm, self.origin = normalise_with_origin(self.text)
+    @cached_property
+    def _normalised(self) -> tuple[str, OffsetMap]:
+        return normalise_with_origin(self.text)
+
+    @property
+    def norm(self) -> str:
+        return self._normalised[0]
+
+    @property
+    def origin(self) -> OffsetMap:
+        return self._normalised[1]
+
+    @cached_property
+    def line_starts(self) -> list[int]:
         # lines end at LF, CR LF or CR alone (old Mac files), as editors count them
-        self.line_starts = [0] + [m.end() for m in _LINE_BREAK.finditer(self.text)]
+        return [0] + [m.end() for m in _LINE_BREAK.finditer(self.text)]
 
     def line_of(self, index: int) -> int:
         return bisect.bisect_right(self.line_starts, index)
@@ -247,7 +257,26 @@ class SeedText:
         found = fuzz.partial_ratio_alignment(needle, self.norm)
         if found is None:
             return None
-        start, end = found.dest_start, found.dest_end
+        norm = self.norm
+        quoted = needle.split(" ")
+        windows = [(found.dest_start, found.dest_end)]
+        # where either half of the quote stands as it is: a quote with one word wrong has one
+        # such half (on characters alone, a short quote may align elsewhere)
+        half = len(quoted) // 2
+        if half >= 2:
+            first_half = " ".join(quoted[:half])
+            for piece, before in ((first_half, 0), (needle[len(first_half) + 1:],
+                                                    len(first_half) + 1)):
+                at = norm.find(piece)
+                if at >= 0:
+                    windows.append((max(0, at - before), min(len(norm), at - before + len(needle))))
+        fits = [fit for start, end in windows if (fit := self._fit(quoted, start, end))]
+        return min(fits, key=lambda fit: fit[0])[1:] if fits else None  # (a tie: the first)
+
+    def _fit(self, quoted: list[str], start: int,
+             end: int) -> tuple[tuple[int, int], int, int] | None:
+        """The whole words about normalised offsets ``[start, end)`` that ``quoted`` fits best:
+        the cost of the fit (see :func:`_best_fit`) and their offsets."""
         norm = self.norm
         # whole words only: never from or to a space (the line would be the one before)
         while start < end and norm[start].isspace():
@@ -258,11 +287,75 @@ class SeedText:
             start -= 1
         while end < len(norm) and not norm[end].isspace():
             end += 1
-        return (start, end) if end > start else None
+        if end <= start:
+            return None
+        # the characters aligned say where; the words say which: the seed words around them
+        # that the quote's words fit best (a quote with a word more or less than the seed's
+        # is aligned a word early or late)
+        margin = min(len(quoted) - 1, FIT_MARGIN) + 2
+        lo = start
+        for _ in range(margin):
+            if lo == 0:
+                break
+            lo = norm.rfind(" ", 0, lo - 1) + 1
+        hi = end
+        for _ in range(margin):
+            if hi == len(norm):
+                break
+            after = norm.find(" ", hi + 1)
+            hi = len(norm) if after < 0 else after
+        seen = norm[lo:hi].split(" ")
+        at = list(itertools.accumulate((len(word) + 1 for word in seen), initial=lo))
+        aligned_end = bisect.bisect_left(at, end + 1)  # (the window's end, in words)
+        cost, first, stop = _best_fit(quoted, seen, aligned_end)
+        return (cost, at[first], at[stop] - 1) if stop > first else (cost, start, end)
 
 
-def load_seeds(seeds_dir: Path) -> dict[str, SeedText]:
-    """Load ``seeds.yaml`` and every seed text it names; raise on any problem."""
+# how many seed words beyond the aligned characters a nearest passage may reach (plus two)
+FIT_MARGIN = 20
+_NOT_WORD = re.compile(r"\W+")
+
+
+def _best_fit(quoted: list[str], seen: list[str], near: int) -> tuple[tuple[int, int], int, int]:
+    """The words ``seen[first:stop]`` that ``quoted`` fits with the fewest word edits (a word
+    changed, left out or added; a word that differs only in case or punctuation counts half),
+    and of those the one with the most words the same: a fitting alignment, free at both ends
+    of ``seen``. Ties go to a passage whose first and last words stand for quoted ones (a
+    changed first or last word is shown as changed), then to the one ending nearest ``near``.
+    Returns the fit's cost (half edits, minus words the same) and ``first, stop``."""
+    loose = [_NOT_WORD.sub("", w.casefold()) for w in seen]
+    # cost[j] (half edits, minus words the same), start[j], diagonal[j]: the best fit of the
+    # quote's words so far that ends before seen[j]; where it starts; whether its last step
+    # paired a quoted word with seen[j - 1]
+    cost = [(0, 0)] * (len(seen) + 1)
+    start = list(range(len(seen) + 1))
+    diagonal = [False] * (len(seen) + 1)
+    for word in quoted:
+        plain = _NOT_WORD.sub("", word.casefold())
+        row, row_start, row_diagonal = [(cost[0][0] + 2, cost[0][1])], [start[0]], [False]
+        for j, other in enumerate(seen, 1):
+            edits, same = cost[j - 1]
+            best = ((edits, same - 1) if word == other else
+                    (edits + 1, same) if plain == loose[j - 1] else (edits + 2, same))
+            best_start, is_diagonal = start[j - 1], True
+            left_out = (cost[j][0] + 2, cost[j][1])  # the quoted word is not in the seed
+            if left_out < best:
+                best, best_start, is_diagonal = left_out, start[j], False
+            added = (row[j - 1][0] + 2, row[j - 1][1])  # the seed has a word more
+            if added < best:
+                best, best_start, is_diagonal = added, row_start[j - 1], False
+            row.append(best)
+            row_start.append(best_start)
+            row_diagonal.append(is_diagonal)
+        cost, start, diagonal = row, row_start, row_diagonal
+    stop = min(range(len(seen) + 1), key=lambda j: (cost[j], not diagonal[j], abs(j - near)))
+    return cost[stop], start[stop], stop
+
+
+def load_seeds(seeds_dir: Path, normalised: bool = True) -> dict[str, SeedText]:
+    """Load ``seeds.yaml`` and every seed text it names; raise on any problem. Each text is
+    normalised now (before worker processes are forked, so that they share it), or, with
+    ``normalised=False``, when first searched (for a command that searches one seed)."""
     manifest_path = seeds_dir / "seeds.yaml"
     if not_a_file(manifest_path) == "not found":  # (what else it may be, the reader says)
         raise DeckgenError([Diagnostic(Location(manifest_path), "seed manifest not found")])
@@ -297,6 +390,8 @@ def load_seeds(seeds_dir: Path) -> dict[str, SeedText]:
                                      f"seed file '{seed.file}' {problem}"))
             continue
         seeds[seed.id] = SeedText(seed, path, text)
+        if normalised:
+            seeds[seed.id].line_of(len(seeds[seed.id].norm))
     if errors:
         raise DeckgenError(errors)
     return seeds
