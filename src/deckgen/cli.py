@@ -19,12 +19,10 @@ from typing import Any, TypeVar
 import click
 
 from .authoring import find_quotes, new_card, yaml_quoted
-from .coverage import percent, project_coverage, stats_table
+from .coverage import percent
 from .diff import DeckDiff, diff_revisions, render
 from .errors import DeckgenError, Diagnostic, Location, printable
 from .media import diff_text as media_diff
-from .media import project_media
-from .media import stats_text as media_stats
 from .pipeline import Progress
 from .pipeline import build as build_deck
 from .pipeline import check as check_deck
@@ -346,9 +344,9 @@ def preview(cards: Path | None, seeds: Path | None, output: Path | None) -> None
 def stats(cards: Path | None, seeds: Path | None) -> None:
     """Print each seed's cards, paragraphs cited and evidence levels."""
     project = find_project(cards=cards, seeds=seeds)
-    cards_, cov = project_coverage(project)
-    click.echo(stats_table(cov), nl=False)
-    click.echo(media_stats(project_media(project.media_dir, cards_), cards_), nl=False)
+    from .stats import project_stats  # (only for this command)
+
+    click.echo(project_stats(project), nl=False)
 
 
 def _size(size: int) -> str:

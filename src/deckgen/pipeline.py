@@ -31,7 +31,7 @@ from .output import Commit, Waiting, refuse_unless_regular
 from .package import DeckSettings, PackageError, PackageWriter
 from .parallel import FileJob, Results, workers_for
 from .project import Project
-from .seeds import load_seeds
+from .seeds import SeedText, load_seeds
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -120,12 +120,15 @@ def _check_file(job: _Job[Any], path: Path) -> _FileResult:
 
 def _check_files(project: Project, *, lint: bool, notes: bool,
                  progress: Progress | None, media: Media,
-                 summarise: Summarise[Any] | None = None) -> Results[_FileResult]:
+                 summarise: Summarise[Any] | None = None,
+                 seeds: dict[str, SeedText] | None = None) -> Results[_FileResult]:
     """Start :func:`_check_file` on every card file (a file per core in big projects); the
     results come in order, each as soon as it is ready, so the caller can use them while the
-    rest are checked."""
+    rest are checked. ``seeds``: the project's, if already loaded."""
     files = card_files(project.cards_dir)
-    maker = NoteMaker.of(project.config, load_seeds(project.seeds_dir), media)
+    if seeds is None:
+        seeds = load_seeds(project.seeds_dir)
+    maker = NoteMaker.of(project.config, seeds, media)
     job = _Job(maker, lint, notes, summarise)
     workers = workers_for(files)
     if notes and workers > 1:
@@ -140,21 +143,25 @@ def _check_files(project: Project, *, lint: bool, notes: bool,
 
 @_without_cycle_collection
 def each_file(project: Project, summarise: Summarise[S], *, notes: bool = False,
-              progress: Progress | None = None) -> list[S]:
+              progress: Progress | None = None, seeds: dict[str, SeedText] | None = None,
+              media: Media | None = None) -> list[S]:
     """Check every card file as ``deckgen check`` does (without the card-writing rules), a
     file per core in big projects, and return ``summarise(file, notes)`` of each, in file
     order; ``notes`` are the file's notes as the build makes them (with ``notes=True``, else
     empty). ``summarise`` runs where the file was checked, so only what it returns is sent
-    back: keep it small. Raises :class:`DeckgenError` with every error found, the checks
-    across files (duplicate ids, decks differing in case) included."""
+    back: keep it small. ``seeds`` and ``media``: the project's, when the caller has already
+    loaded them (else they are read here). Raises :class:`DeckgenError` with every error
+    found, the media's and the checks across files (duplicate ids, decks differing in case)
+    included."""
     refs: list[CardRef] = []
     errors: list[Diagnostic] = []
     decks: list[tuple[str, CardRef]] = []
     summaries: list[S] = []
-    media = load_media(project.media_dir)
+    if media is None:
+        media = load_media(project.media_dir)
     errors += media.errors
     with _check_files(project, lint=False, notes=notes, progress=progress, media=media,
-                      summarise=summarise) as results:
+                      summarise=summarise, seeds=seeds) as results:
         for result in results:
             refs += result.refs
             decks += result.deck_of(project.config.name)
