@@ -11,6 +11,8 @@ import pytest
 
 from conftest import Project, pressure_card
 from deckgen import authoring
+from deckgen.lock import read_lock
+from deckgen.yamlsource import load_yaml
 
 
 def test_new_finds_the_ids_however_they_are_written(project: Project) -> None:
@@ -63,8 +65,8 @@ def test_new_reads_only_the_files_that_may_hold_the_id(
             return real(path, *args)
         return reading
 
-    monkeypatch.setattr(authoring, "load_yaml", spy(authoring.load_yaml))
-    monkeypatch.setattr(authoring, "read_lock", spy(authoring.read_lock))
+    monkeypatch.setattr(authoring, "load_yaml", spy(load_yaml))
+    monkeypatch.setattr(authoring, "read_lock", spy(read_lock))
     result = project.run("new", "cards/part-3.yaml")
     assert result.stdout == "added card 'part-3-1' to cards/part-3.yaml: fill in the TODOs\n"
     assert read == []  # (the file itself is read by the insertion, see cardinsert)
