@@ -78,3 +78,25 @@ def test_new_reads_only_the_files_that_may_hold_the_id(
     result = project.run("new", "cards/part-3.yaml", "--id", "pressure-2-1")
     assert result.exit_code == 1 and "is already used by a card" in result.stderr
     assert read == ["deckgen.lock", "cards/part-2.yaml"]
+
+
+def test_new_chooses_an_id_the_lock_does_not_hold_without_reading_it(
+        project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    cards = (project.root / "cards/safety.yaml").read_text()
+    project.write("cards/safety.yaml", cards + pressure_card("safety-1") + pressure_card("safety-2"))
+    assert project.run("build").exit_code == 0
+    project.write("cards/safety.yaml", cards + pressure_card("safety-2"))
+    assert project.run("build").exit_code == 0  # safety-1 retired: only the lock holds it
+    read: list[str] = []
+
+    def reading(path: Path) -> Any:
+        read.append(path.as_posix())
+        return read_lock(path)
+
+    monkeypatch.setattr(authoring, "read_lock", reading)
+    result = project.run("new", "cards/safety.yaml")
+    assert result.stdout == "added card 'safety-3' to cards/safety.yaml: fill in the TODOs\n"
+    assert read == []  # (its text searched: an id it holds stands there as typed)
+    refused = project.run("new", "cards/other.yaml", "--id", "safety-1")
+    assert refused.exit_code == 1 and "was used by a retired one" in refused.stderr
+    assert read == ["deckgen.lock"]

@@ -15,7 +15,7 @@ from deckgen.coverage import CitedCard
 from deckgen.media import load_media
 from deckgen.pipeline import each_file
 from deckgen.project import load_project
-from deckgen.stats import _Summarise
+from deckgen.stats import Summariser
 from test_media import media_project
 
 needs_fork = pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
@@ -92,7 +92,7 @@ def test_a_worker_sends_back_only_the_figures_inputs(
     spread(project)
     monkeypatch.setattr(parallel, "PARALLEL_MIN_BYTES", 0)
     loaded = load_project(project.root)
-    summaries = each_file(loaded, _Summarise(load_media(loaded.media_dir)))
+    summaries = each_file(loaded, Summariser(load_media(loaded.media_dir)))
     cards = [card for summary in summaries for card, _ in summary]
     assert [type(card) for card in cards] == [CitedCard] * 16
     quote = "Overstimulation is not objectively provable"

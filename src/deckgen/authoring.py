@@ -93,11 +93,12 @@ def yaml_quoted(text: str) -> str:
 _ID_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
-def used_ids(project: Project, like: str) -> set[str]:
+def used_ids(project: Project, like: str, *, exact: bool = True) -> set[str]:
     """The ids that match ``like`` (a pattern of ids, starting with a literal part, such as
-    an escaped id; all of each id) among every id in the deck's
-    card files (as the loader reads them: every scalar is text) and every id the lock
-    remembers (live or retired).
+    an escaped id; all of each id) among every id in the deck's card files (as the loader
+    reads them: every scalar is text) and every id the lock remembers (live or retired). With
+    ``exact=False`` the lock is searched but not read: every word of its text that matches
+    counts (a superset of its ids, enough to choose an id it does not hold).
 
     Only the files whose text may hold such an id are read (so adding a card costs about the
     same in a deck of any size): the loader gives every value as it is typed, apart from YAML's
@@ -107,23 +108,26 @@ def used_ids(project: Project, like: str) -> set[str]:
     escape spells a character an id may hold."""
     pattern = re.compile(f"(?:{like})(?![a-z0-9-])")  # (a literal first: searched quickly)
 
-    def near(text: str) -> bool:  # an id that matches stands apart in the text
-        return any(m.start() == 0 or text[m.start() - 1] not in _ID_CHARACTERS
-                   for m in pattern.finditer(text))
+    def apart(text: str) -> set[str]:  # the matches that stand apart in the text
+        return {m.group() for m in pattern.finditer(text)
+                if m.start() == 0 or text[m.start() - 1] not in _ID_CHARACTERS}
 
     ids: set[str] = set()
     lock = project.lock_path
     if lock.exists():
         text = read_text(lock, "lock file", MAX_LOCK_BYTES)
-        if "\\u" in text or near(text):
+        words = apart(text)
+        if "\\u" in text or (words and exact):
             found = read_lock(lock)  # (the lock's one reader, validating it)
             ids |= set(found.cards) | set(found.retired)
+        else:
+            ids |= words
     for path in find_card_files(project.cards_dir):
         try:
             text = read_text(path, "YAML file")
         except DeckgenError:
             text = "\\"  # (unreadable as text: left to the loader below)
-        if "\\" in text or near(text):
+        if "\\" in text or apart(text):
             ids |= _file_ids(path)
     return {card_id for card_id in ids if re.fullmatch(like, card_id)}
 
@@ -153,7 +157,7 @@ def new_card(project: Project, path: Path, card_id: str | None = None,
         )])
     if card_id is None:
         stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "card"
-        taken = used_ids(project, re.escape(stem) + "-[0-9]+")
+        taken = used_ids(project, re.escape(stem) + "-[0-9]+", exact=False)
         number = 1
         while f"{stem}-{number}" in taken:
             number += 1

@@ -22,7 +22,7 @@ from .seeds import load_seeds
 Summary = list[tuple[CitedCard, list[str]]]
 
 
-class _Summarise:
+class Summariser:
     """What stats keeps of each checked card file (the media files each card shows only when
     the project declares any: otherwise there are none to count)."""
 
@@ -41,7 +41,7 @@ def project_stats(project: Project) -> str:
     every error ``deckgen check`` would report (the card-writing rules aside)."""
     seeds = load_seeds(project.seeds_dir)
     media = load_media(project.media_dir)
-    cards = [card for summary in each_file(project, _Summarise(media), seeds=seeds, media=media)
+    cards = [card for summary in each_file(project, Summariser(media), seeds=seeds, media=media)
              for card in summary]
     return (stats_table(seed_figures(seeds, (cited for cited, _ in cards)))
             + media_text(media, ((cited.id, files) for cited, files in cards)))
