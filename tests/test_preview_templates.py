@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from conftest import PROJECT_YAML, Project
 from deckgen import parallel
-from deckgen.coverage import Paragraph, Span, _cited
+from deckgen.coverage import Paragraph, Span, cited_paragraphs
 from deckgen.templating import environment
 from test_media import png
 
@@ -214,9 +214,9 @@ def test_the_site_is_the_same_written_over_worker_processes(
     st.integers(0, 40), st.integers(1, 10)), max_size=8))
 def test_cited_paragraphs_are_those_a_span_overlaps(cuts: list[int],
                                                     found: list[tuple[int, int]]) -> None:
-    """coverage finds them in one pass over both lists; this is the definition."""
+    """coverage finds them without comparing every pair; this is the definition."""
     bounds = sorted(set(cuts))
     paragraphs = tuple(Paragraph(a, b, 1) for a, b in zip(bounds[::2], bounds[1::2], strict=False))
     spans = [Span(start, start + length, "a", ()) for start, length in sorted(found)]
-    assert _cited(paragraphs, spans) == {
+    assert cited_paragraphs(paragraphs, [(s.start, s.end) for s in spans]) == {
         i for i, p in enumerate(paragraphs) if any(s.start < p.end and p.start < s.end for s in spans)}

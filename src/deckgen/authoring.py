@@ -15,11 +15,11 @@ from .cards import find_card_files, is_card_file_name
 from .errors import DeckgenError, Diagnostic, Location, did_you_mean
 from .lint import QUOTE_MAX_WORDS, QUOTE_MIN_WORDS
 from .lint import words as text_words
-from .lock import read_lock
+from .lock import MAX_LOCK_BYTES, read_lock
 from .project import Project
 from .schema import ID_RE
 from .seeds import SeedText, load_seeds
-from .yamlsource import load_yaml
+from .yamlsource import load_yaml, read_text
 
 
 @dataclass(frozen=True)
@@ -152,22 +152,58 @@ def yaml_quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def used_ids(project: Project) -> set[str]:
-    """Every id in the deck's card files (as the loader reads them: every scalar is text), and
-    every id the lock remembers (live or retired)."""
-    lock = read_lock(project.lock_path)
-    ids = set(lock.cards) | set(lock.retired)
+_ID_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def used_ids(project: Project, like: str, *, exact: bool = True) -> set[str]:
+    """The ids that match ``like`` (a pattern of ids, starting with a literal part, such as
+    an escaped id; all of each id) among every id in the deck's card files (as the loader
+    reads them: every scalar is text) and every id the lock remembers (live or retired). With
+    ``exact=False`` the lock is searched but not read: every word of its text that matches
+    counts (a superset of its ids, enough to choose an id it does not hold).
+
+    Only the files whose text may hold such an id are read (so adding a card costs about the
+    same in a deck of any size): the loader gives every value as it is typed, apart from YAML's
+    backslash escapes and folded line breaks (which leave a space or a line break, which no id
+    holds), so a file without a backslash holds an id only if the id stands in its text
+    between characters that cannot be part of it. The lock is JSON, where only a ``\\u``
+    escape spells a character an id may hold."""
+    pattern = re.compile(f"(?:{like})(?![a-z0-9-])")  # (a literal first: searched quickly)
+
+    def apart(text: str) -> set[str]:  # the matches that stand apart in the text
+        return {m.group() for m in pattern.finditer(text)
+                if m.start() == 0 or text[m.start() - 1] not in _ID_CHARACTERS}
+
+    ids: set[str] = set()
+    lock = project.lock_path
+    if lock.exists():
+        text = read_text(lock, "lock file", MAX_LOCK_BYTES)
+        words = apart(text)
+        if "\\u" in text or (words and exact):
+            found = read_lock(lock)  # (the lock's one reader, validating it)
+            ids |= set(found.cards) | set(found.retired)
+        else:
+            ids |= words
     for path in find_card_files(project.cards_dir):
         try:
-            data = load_yaml(path).data
-        except DeckgenError:  # (an empty or broken file: its ids as the text shows them)
-            ids |= set(re.findall(r"^\s*-\s*id:\s*([a-z0-9-]+)", path.read_text("utf-8"), re.M))
-            continue
-        cards = data.get("cards") if isinstance(data, dict) else None
-        for card in cards if isinstance(cards, list) else ():
-            if isinstance(card, dict) and isinstance(card.get("id"), str):
-                ids.add(card["id"])
-    return ids
+            text = read_text(path, "YAML file")
+        except DeckgenError:
+            text = "\\"  # (unreadable as text: left to the loader below)
+        if "\\" in text or apart(text):
+            ids |= _file_ids(path)
+    return {card_id for card_id in ids if re.fullmatch(like, card_id)}
+
+
+def _file_ids(path: Path) -> set[str]:
+    """Every id in one card file (for an empty or broken file: as the text shows them)."""
+    try:
+        data = load_yaml(path).data
+    except DeckgenError:
+        text = path.read_bytes().decode("utf-8", "replace")
+        return set(re.findall(r"^\s*-\s*id:\s*([a-z0-9-]+)", text, re.M))
+    cards = data.get("cards") if isinstance(data, dict) else None
+    return {card["id"] for card in (cards if isinstance(cards, list) else ())
+            if isinstance(card, dict) and isinstance(card.get("id"), str)}
 
 
 def new_card(project: Project, path: Path, card_id: str | None = None,
@@ -181,9 +217,9 @@ def new_card(project: Project, path: Path, card_id: str | None = None,
         raise DeckgenError([Diagnostic(
             Location(path), f"a card file is a .yaml file inside {project.cards_dir.as_posix()}/"
         )])
-    taken = used_ids(project)
     if card_id is None:
         stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "card"
+        taken = used_ids(project, re.escape(stem) + "-[0-9]+", exact=False)
         number = 1
         while f"{stem}-{number}" in taken:
             number += 1
@@ -192,7 +228,7 @@ def new_card(project: Project, path: Path, card_id: str | None = None,
         raise DeckgenError([Diagnostic(Location(path), f"--id '{card_id}' is not a card id: "
                                        "lowercase letters, digits and single '-' between "
                                        "them")])
-    elif card_id in taken:
+    elif used_ids(project, re.escape(card_id)):
         raise DeckgenError([Diagnostic(Location(path), f"--id '{card_id}' is already used by a "
                                        "card, or was used by a retired one: ids are never "
                                        "reused")])

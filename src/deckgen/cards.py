@@ -30,10 +30,12 @@ CARD_SUFFIXES = (".yaml", ".yml")  # matched whatever their case: X.YAML is a ca
 
 @dataclass(frozen=True)
 class Passage:
-    """A quote as found in its seed: the seed's own words and the line they start on."""
+    """A quote as found in its seed: the seed's own words, the line they start on, and where
+    they stand in the seed's text (offsets ``[start, end)``, see :meth:`SeedText.span`)."""
 
     text: str
     line: int
+    span: tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -397,7 +399,7 @@ def _resolve(
         ok = False
     passages = []
     for i, quote in enumerate(card.source.quote):
-        found = seed.find(quote)
+        found = seed.span(quote)
         if found is None:
             quote_at = (*at, "source", "quote", i) if len(card.source.quote) > 1 else (
                 *at, "source", "quote")
@@ -405,5 +407,5 @@ def _resolve(
             errors.append(Diagnostic(doc.at(quote_at), message, details=details))
             ok = False
         else:
-            passages.append(Passage(*found))
+            passages.append(Passage(*seed.passage(found), found))
     return (seed, tuple(passages)) if ok else None

@@ -391,14 +391,10 @@ def preview(cards: Path | None, seeds: Path | None, output: Path | None) -> None
 @_reporting
 def stats(cards: Path | None, seeds: Path | None) -> None:
     """Print each seed's cards, paragraphs cited and evidence levels."""
-    from .coverage import project_coverage, stats_table
-    from .media import project_media
-    from .media import stats_text as media_stats
+    from .stats import project_stats
 
     project = find_project(cards=cards, seeds=seeds)
-    cards_, cov = project_coverage(project)
-    click.echo(stats_table(cov), nl=False)
-    click.echo(media_stats(project_media(project.media_dir, cards_), cards_), nl=False)
+    click.echo(project_stats(project), nl=False)
 
 
 def _size(size: int) -> str:

@@ -9,15 +9,16 @@ paragraph a line, so there each non-blank line is a paragraph.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from .cards import ResolvedCard, load_cards
+from .cards import ResolvedCard
 from .evidence import LEVEL_IDS
-from .project import Project
-from .seeds import SeedText, load_seeds
+from .seeds import SeedText
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class CardCitation(NamedTuple):
     @classmethod
     def of(cls, rc: ResolvedCard) -> CardCitation:
         return cls(rc.card.id, rc.seed.seed.id, rc.card.evidence,
-                   tuple(rc.seed.span(quote) for quote in rc.card.source.quote))
+                   tuple(p.span for p in rc.passages))  # (found once, when resolved)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,12 @@ class Coverage:
 
 
 def level_counts(cards: Iterable[CardCitation]) -> dict[str, int]:
-    counts = Counter(card.evidence for card in cards)
+    """Cards per evidence level, strongest first, levels with no card left out."""
+    return _levels(card.evidence for card in cards)
+
+
+def _levels(evidence: Iterable[str]) -> dict[str, int]:
+    counts = Counter(evidence)
     return {level: counts[level] for level in LEVEL_IDS if counts[level]}
 
 
@@ -133,13 +139,6 @@ def anchor_id(card_id: str, number: int) -> str:
     return f"q-{card_id}-{number}"
 
 
-def project_coverage(project: Project) -> tuple[list[ResolvedCard], Coverage]:
-    """Check the project's cards (raising on errors); the cards and every seed's coverage."""
-    seeds = load_seeds(project.seeds_dir)
-    cards = load_cards(project.cards_dir, seeds)
-    return cards, coverage(seeds, cards)
-
-
 def coverage(seeds: dict[str, SeedText], cards: list[ResolvedCard]) -> Coverage:
     """The coverage of every seed in ``seeds`` (in their order) by ``cards``."""
     return coverage_of(seeds, [CardCitation.of(rc) for rc in cards])
@@ -166,23 +165,59 @@ def coverage_of(seeds: dict[str, SeedText], cards: Iterable[CardCitation]) -> Co
             spans.append(span)
             anchors.update(dict.fromkeys(cites, span.anchor))
         paragraphs = tuple(split_paragraphs(seed.text))
-        result.append(SeedCoverage(seed, mine, paragraphs, tuple(spans),
-                                   _cited(paragraphs, spans)))
+        cited = cited_paragraphs(paragraphs, [(s.start, s.end) for s in spans])
+        result.append(SeedCoverage(seed, mine, paragraphs, tuple(spans), cited))
     return Coverage(tuple(result), anchors)
 
 
-def _cited(paragraphs: tuple[Paragraph, ...], spans: list[Span]) -> frozenset[int]:
-    """The indexes of the paragraphs that a span overlaps, in one pass over both (each list is
-    in text order)."""
+def cited_paragraphs(paragraphs: tuple[Paragraph, ...] | list[Paragraph],
+                     spans: Iterable[tuple[int, int]]) -> frozenset[int]:
+    """The indexes of the paragraphs that at least one span ``[start, end)`` overlaps (in a
+    time that grows with paragraphs plus spans, not with their product)."""
+    ordered = sorted(spans)
+    starts = [start for start, _ in ordered]
+    reach = list(itertools.accumulate((end for _, end in ordered), max))  # furthest end so far
     cited = []
-    reach, next_span = -1, 0  # the furthest end of the spans that start before a paragraph ends
-    for index, para in enumerate(paragraphs):
-        while next_span < len(spans) and spans[next_span].start < para.end:
-            reach = max(reach, spans[next_span].end)
-            next_span += 1
-        if reach > para.start:
-            cited.append(index)
+    for i, p in enumerate(paragraphs):
+        before = bisect.bisect_left(starts, p.end)  # the spans that start before it ends
+        if before and reach[before - 1] > p.start:
+            cited.append(i)
     return frozenset(cited)
+
+
+@dataclass(frozen=True)
+class SeedFigures:
+    """One row of ``deckgen stats``: a seed (or the deck's total) and its figures."""
+
+    name: str
+    cards: int
+    cited: int
+    paragraphs: int
+    levels: dict[str, int]
+
+    @property
+    def share(self) -> float:
+        return self.cited / self.paragraphs if self.paragraphs else 0.0
+
+
+def seed_figures(seeds: dict[str, SeedText],
+                 cards: Iterable[CardCitation]) -> list[SeedFigures]:
+    """The figures of every seed in ``seeds`` (in their order) as :func:`coverage` computes
+    them, then the deck's total, from each card's :class:`CardCitation`."""
+    by_seed: dict[str, list[CardCitation]] = {}
+    for card in cards:
+        by_seed.setdefault(card.seed, []).append(card)
+    rows = []
+    for seed_id, seed in seeds.items():
+        mine = by_seed.get(seed_id, [])
+        paragraphs = split_paragraphs(seed.text)
+        spans = {span for card in mine for span in card.spans if span is not None}
+        rows.append(SeedFigures(seed_id, len(mine), len(cited_paragraphs(paragraphs, spans)),
+                                len(paragraphs), _levels(card.evidence for card in mine)))
+    every = [card for seed_id in seeds for card in by_seed.get(seed_id, ())]
+    rows.append(SeedFigures("total", len(every), sum(r.cited for r in rows),
+                            sum(r.paragraphs for r in rows), _levels(c.evidence for c in every)))
+    return rows
 
 
 def percent(share: float) -> str:
@@ -193,14 +228,12 @@ def levels_text(levels: dict[str, int]) -> str:
     return ", ".join(f"{level} {n}" for level, n in levels.items()) or "-"
 
 
-def stats_table(cov: Coverage) -> str:
+def stats_table(figures: list[SeedFigures]) -> str:
     """The figures of the coverage page as a plain-text table, one row per seed, then the
-    deck's totals."""
+    deck's totals (see :func:`seed_figures`)."""
     header = ("seed", "cards", "cited/paragraphs", "share", "evidence levels")
-    rows = [(s.seed.seed.id, str(len(s.cards)), f"{len(s.cited)}/{len(s.paragraphs)}",
-             percent(s.share), levels_text(s.levels)) for s in cov.seeds]
-    rows.append(("total", str(cov.cards), f"{cov.cited}/{cov.paragraphs}", percent(cov.share),
-                 levels_text(cov.levels)))
+    rows = [(f.name, str(f.cards), f"{f.cited}/{f.paragraphs}", percent(f.share),
+             levels_text(f.levels)) for f in figures]
     widths = [max(len(row[i]) for row in (header, *rows)) for i in range(4)]
     lines = []
     for row in (header, *rows):

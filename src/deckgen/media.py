@@ -507,15 +507,16 @@ def preview_html(card_html: str) -> str:
 # ----------------------------------------------------------------------------- stats and diff
 
 
-def stats_text(media: Media, cards: Iterable[ResolvedCard]) -> str:
+def stats_text(media: Media, cards: Iterable[tuple[str, Iterable[str]]]) -> str:
     """``deckgen stats``' lines about media: the files shown, on how many cards, and who is
-    credited under which licence; empty for a project without media."""
+    credited under which licence; empty for a project without media. ``cards``: each card's
+    id and the declared files it shows (as :func:`check_card` finds them)."""
     if not media.declared:
         return ""
     shown: dict[str, set[str]] = {}  # declared path -> ids of the cards that show it
-    for rc in cards:
-        for file in check_card(rc.card, media)[1]:
-            shown.setdefault(file, set()).add(rc.card.id)
+    for card_id, files in cards:
+        for file in files:
+            shown.setdefault(file, set()).add(card_id)
     kinds = [media.files[f].kind for f in shown if f in media.files]
     images, audio = kinds.count("image"), kinds.count("audio")
     on = len(set().union(*shown.values())) if shown else 0

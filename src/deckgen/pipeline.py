@@ -126,8 +126,9 @@ def _check_files(project: Project, *, lint: bool, notes: bool,
     results come in order, each as soon as it is ready, so the caller can use them while the
     rest are checked. ``seeds``: the project's, if already loaded."""
     files = card_files(project.cards_dir)
-    maker = NoteMaker.of(project.config, load_seeds(project.seeds_dir) if seeds is None else seeds,
-                         media)
+    if seeds is None:
+        seeds = load_seeds(project.seeds_dir)
+    maker = NoteMaker.of(project.config, seeds, media)
     job = _Job(maker, lint, notes, summarise)
     workers = workers_for(files)
     if notes and workers > 1:
@@ -148,9 +149,10 @@ def each_file(project: Project, summarise: Summarise[S], *, notes: bool = False,
     file per core in big projects, and return ``summarise(file, notes)`` of each, in file
     order; ``notes`` are the file's notes as the build makes them (with ``notes=True``, else
     empty). ``summarise`` runs where the file was checked, so only what it returns is sent
-    back: keep it small. Raises :class:`DeckgenError` with every error found, the checks
-    across files (duplicate ids, decks differing in case) included. ``seeds`` and ``media``:
-    the project's (:func:`load_seeds`, :func:`load_media`), for a caller that needs them too."""
+    back: keep it small. ``seeds`` and ``media``: the project's (:func:`load_seeds`,
+    :func:`load_media`), when the caller has already loaded them (else they are read here).
+    Raises :class:`DeckgenError` with every error found, the media's and the checks across
+    files (duplicate ids, decks differing in case) included."""
     refs: list[CardRef] = []
     errors: list[Diagnostic] = []
     decks: list[tuple[str, CardRef]] = []

@@ -205,6 +205,11 @@ class SeedText:
         found = self.span(quote)
         return None if found is None else self._passage(*found)
 
+    def passage(self, span: tuple[int, int]) -> tuple[str, int]:
+        """The seed's own words at ``span`` (as :meth:`span` gives it) and their line: what
+        :meth:`find` gives for the quote, for a caller that needs the span too."""
+        return self._passage(*span)
+
     def _original(self, start: int, end: int) -> tuple[int, int]:
         """Offsets in the text for normalised offsets ``[start, end)``."""
         first, last = self.origin[start], self.origin[end - 1]
