@@ -8,11 +8,11 @@ itself only with a reason: ``lint: {ignore: {DG104: "the list is the point"}}``.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import combinations
+from itertools import chain, combinations
 
 from rapidfuzz import fuzz
 
@@ -282,22 +282,29 @@ def near_duplicates(
             texts[i] = _strip_markup(fronts[i]).lower()
         return texts[i]
 
-    frequency: dict[str, int] = defaultdict(int)
-    for toks in tokens:
-        for tok in toks:
-            frequency[tok] += 1
+    frequency = Counter(chain.from_iterable(tokens))
     rank = {tok: i for i, tok in enumerate(sorted(frequency, key=lambda t: (frequency[t], t)))}
-    buckets: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    # each key's first front, and the fronts of the keys that have more than one (most keys
+    # have one: a list for each would be most of the time and memory of a big deck)
+    first: dict[tuple[str, ...], int] = {}
+    shared: dict[tuple[str, ...], list[int]] = {}
     for i, toks in enumerate(tokens):
         rarest = sorted(sorted(toks, key=rank.__getitem__)[:4])
         for key in combinations(rarest, min(3, len(rarest))):
-            buckets[key].append(i)
+            j = first.setdefault(key, i)
+            if j != i:
+                members = shared.get(key)
+                if members is None:
+                    shared[key] = [j, i]
+                else:
+                    members.append(i)
     seen: set[tuple[int, int]] = set()
-    for members in buckets.values():
-        if len(members) < 2:
+    for key in first:  # (in the order the keys first came, as the pairs always were)
+        group = shared.get(key)
+        if group is None:
             continue
-        for a_pos, a in enumerate(members[:50]):
-            for b in members[a_pos + 1 : 50]:
+        for a_pos, a in enumerate(group[:50]):
+            for b in group[a_pos + 1 : 50]:
                 if (a, b) in seen:
                     continue
                 seen.add((a, b))
