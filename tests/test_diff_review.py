@@ -10,9 +10,12 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+import yaml
 from markdown_it import MarkdownIt
 
 from conftest import CARDS_YAML, Project, pressure_card
+from deckgen.yamlsource import top_level_text
 
 ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
        "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin"}
@@ -66,6 +69,36 @@ def test_diff_refuses_an_id_that_an_unchanged_file_already_has(project: Project)
     result = project.run("diff", "HEAD", "HEAD~1")
     assert (result.exit_code, result.stderr) == (0, "")
     assert result.stdout.startswith("0 added, 0 changed, 2 retired\n")
+
+
+def test_diff_refuses_a_deck_that_differs_only_in_case_from_an_unchanged_files(
+        project: Project) -> None:
+    """As the build: Anki takes 'Safety' and 'SAFETY' for one deck. The unchanged files that
+    could hold the clash are found in their text (the deck's first word, in any case) and
+    loaded; one whose deck is spelled with an escape too."""
+    project.write("cards/escaped.yaml", 'deck: "Sa\\x66ety::Pressure"\ncards:\n'
+                  + pressure_card("escaped-card"))
+    project.write("cards/unrelated.yaml", "deck: Other\ncards:\n" + pressure_card("other-card"))
+    repository(project)
+    assert project.run("check").exit_code == 0
+    project.write("cards/added.yaml", "deck: SAFETY::Pressure\ncards:\n"
+                  + pressure_card("added-card"))
+    built = project.run("build")
+    assert built.exit_code == 1 and "differs only in case" in built.stderr
+    result = project.run("diff", "HEAD")
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", built.stderr)
+    commit(project.root, "the change")
+    result = project.run("diff", "HEAD~1", "HEAD")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == in_revision(built.stderr, "HEAD").replace("deck of cards/",
+                                                                      "deck of HEAD:cards/")
+    # spelled as the others: no error
+    project.write("cards/added.yaml", "deck: Safety::Pressure\ncards:\n"
+                  + pressure_card("added-card"))
+    assert project.run("build").exit_code == 0
+    result = project.run("diff", "HEAD~1")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.startswith("1 added, 0 changed, 0 retired\n")
 
 
 def test_diff_refuses_an_id_twice_in_one_file(project: Project) -> None:
@@ -217,3 +250,27 @@ def test_diff_markdown_shows_a_media_file_name_as_text(project: Project) -> None
         "**Media**: 1 added, 0 changed, 0 removed\n- + ``a`<img src=x>` @octocat.png``\n")
     rendered = MarkdownIt("commonmark").render(result.stdout)
     assert "<code>a`&lt;img src=x&gt;` @octocat.png</code>" in rendered
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("deck: Safety\ncards: []\n", (True, "Safety")),
+    ("cards: [{id: a}]\ndeck: 'X::Y'\n", (True, "X::Y")),  # after the cards
+    ("cards: []\n", (True, None)),
+    ('deck: "Sa\\x66ety"\n', (True, "Safety")),  # an escape, as the loader reads it
+    ("deck: 2024\n", (True, "2024")),  # text as typed
+    ("deck:\ncards: []\n", (True, None)),
+    ("x: {deck: inner}\ndeck: top\n", (True, "top")),
+    ("deck: [a]\n", (False, None)),
+    ("<<: {deck: a}\n", (False, None)),
+    ("base: &b x\ndeck: *b\n", (False, None)),
+    ('deck: "\\ud800"\n', (False, None)),
+    ("deck: [unclosed\n", (False, None)),
+])
+def test_a_files_deck_read_as_far_as_it(text: str, expected: tuple[bool, str | None]) -> None:
+    """What diff reads of an unchanged file to know whether its deck may clash: the loader's
+    value, or 'load it to know'."""
+    assert top_level_text(text, "deck") == expected
+    certain, value = expected
+    if certain:
+        data = yaml.load(text, Loader=yaml.BaseLoader) or {}
+        assert (data.get("deck") or None) == value

@@ -186,16 +186,18 @@ def load_file(path: Path, seeds: dict[str, SeedText], media: Media | None = None
     return loaded
 
 
-def card_refs(path: Path) -> list[CardRef]:
-    """The cards of one file that :func:`duplicate_ids` compares (every card the schema
-    accepts, as :func:`load_file` finds them), without resolving them: none when the file
-    cannot be read (:func:`load_file` tells why)."""
+def card_refs(path: Path) -> tuple[str | None, list[CardRef]]:
+    """What :func:`duplicate_ids` and :func:`deck_collisions` compare of one file: its subdeck
+    and its cards (every card the schema accepts, as :func:`load_file` finds them), without
+    resolving them; no cards when the file cannot be read (:func:`load_file` tells why)."""
     try:
         doc = load_yaml(path)
     except DeckgenError:
-        return []
+        return None, []
     part = _accepted(doc)[1]
-    return [] if part is None else [CardRef(card.id, path, index) for index, card in part[2]]
+    if part is None:
+        return None, []
+    return part[0], [CardRef(card.id, path, index) for index, card in part[2]]
 
 
 def _accepted(doc: YamlDocument) -> tuple[

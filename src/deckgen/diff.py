@@ -27,7 +27,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from .cards import CardRef, ResolvedCard, card_refs, duplicate_ids, find_card_files, is_card_file_name
+from .cards import (
+    CardRef,
+    ResolvedCard,
+    card_refs,
+    deck_collisions,
+    duplicate_ids,
+    find_card_files,
+    is_card_file_name,
+)
 from .difftext import markdown_code, markdown_text, visible
 from .errors import DeckgenError, Diagnostic, Location
 from .evidence import BY_ID
@@ -40,12 +48,13 @@ from .lock import (
     reuses_retired_id,
 )
 from .media import MANIFEST, Media, load_media
-from .notes import NoteMaker, NoteSpec
+from .notes import NoteMaker, NoteSpec, deck_name
 from .project import PROJECT_FILE, Project, read_config
 from .render import finalise
 from .schema import ProjectFile
 from .seeds import SeedText, load_seeds
 from .worddiff import word_diff
+from .yamlsource import top_level_text
 
 # the keys a card is shown by, in this order (what a learner sees, in the author's words)
 __all__ = ["DeckDiff", "diff_revisions", "render", "word_diff"]
@@ -238,6 +247,35 @@ _ID_BYTES = bytes(c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789-" else 32
 _ID_ESCAPE = re.compile(rb"\\[xuU\r\n]")
 
 
+def _may_clash(data: bytes, decks: list[str]) -> bool:
+    """Whether a card file's subdeck may differ only in case from one of ``decks`` (or have a
+    parent that does; see :meth:`_Side._across`)."""
+    if not decks:
+        return False
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        return True  # (the loader says what is wrong with it)
+    if "\\" not in text:
+        folded = text.casefold()
+        if not any(deck.split("::")[0].split()[0].casefold() in folded for deck in decks):
+            return False
+    certain, deck = top_level_text(text, "deck")
+    return not certain or (deck is not None and any(_clash(deck, d) for d in decks))
+
+
+def _clash(a: str, b: str) -> bool:
+    """Whether decks ``a`` and ``b`` (or parents of theirs) differ only in case."""
+    parts_a, parts_b = a.split("::"), b.split("::")
+    for n in range(1, min(len(parts_a), len(parts_b)) + 1):
+        x, y = "::".join(parts_a[:n]), "::".join(parts_b[:n])
+        if x.casefold() != y.casefold():
+            return False
+        if x != y:
+            return True
+    return False
+
+
 def _may_hold(data: bytes, ids: set[bytes]) -> bool:
     """Whether a card file's (or the lock's) text may hold one of ``ids`` (see
     :meth:`_Side._across`): as a whole run of id characters, or through an escape."""
@@ -311,6 +349,7 @@ class _Side:
         errors = list(self.tree.errors)
         cards: dict[str, _Card] = {}
         refs: list[CardRef] = []
+        subdecks: list[tuple[str, CardRef]] = []  # each file's subdeck, with its first card
         notes: list[tuple[NoteSpec, CardRef]] = []
         try:
             if any(_may_show_media(self.tree.cards[p]) for p in paths):
@@ -326,13 +365,15 @@ class _Side:
                 loaded = maker.load(self._path(rel))
                 errors += loaded.errors
                 refs += loaded.refs
+                if loaded.deck and loaded.refs:
+                    subdecks.append((loaded.deck, loaded.refs[0]))
                 for rc in loaded.cards:
                     note = maker.note(rc)
                     notes.append((note, rc.ref))
                     cards.setdefault(rc.card.id, _Card(_view(rc, note, media),
                                                        note.content_hash))
             if proposed:
-                errors += self._across(paths, refs, notes)
+                errors += self._across(paths, refs, notes, subdecks)
             if errors:
                 raise DeckgenError(errors)
         except DeckgenError as exc:
@@ -343,7 +384,8 @@ class _Side:
         return cards
 
     def _across(self, paths: list[str], refs: list[CardRef],
-                notes: list[tuple[NoteSpec, CardRef]]) -> list[Diagnostic]:
+                notes: list[tuple[NoteSpec, CardRef]],
+                subdecks: list[tuple[str, CardRef]]) -> list[Diagnostic]:
         """What the build refuses across the deck in the cards of ``paths`` (with ``refs``,
         every card of theirs the schema accepted, and the ``notes`` made of them): an id that
         another card has (in these files or in any other of the revision, as
@@ -365,20 +407,36 @@ class _Side:
         ``split`` per file (about 70 ms for 4 MB of cards, measured; a substring search per id
         took 1.9 s). The lock is read only when its retired cards' part holds one of the ids
         (or an escape). (An error only between files the change does not touch, two of them
-        with one id, is in the base revision too: ``deckgen check``'s to report, not diff's.)"""
+        with one id, is in the base revision too: ``deckgen check``'s to report, not diff's.)
+
+        Decks the same way (``subdecks``: each of these files' subdeck with its first card): a
+        deck that differs only in case from another file's, or whose parent does, clashes at
+        its first part, so the other file's text holds that part's first word in some case
+        (folding a long scalar over lines only puts line breaks between words) unless an
+        escape spells it; of such files, only those whose top-level ``deck`` (read from the
+        parser's events as far as it: :func:`deckgen.yamlsource.top_level_text`) may clash
+        are loaded, and :func:`deckgen.cards.deck_collisions` says what the build says."""
         ids = {ref.id.encode() for ref in refs}
         if not ids:
             return []
         loading = set(paths)
+        decks = [sub for sub, _ in subdecks]
         suspects = [p for p, data in self.tree.cards.items()
-                    if p not in loading and _may_hold(data, ids)]
+                    if p not in loading and (_may_hold(data, ids) or _may_clash(data, decks))]
         if self.tree.rev is not None:
             self._write((p, self.tree.cards[p]) for p in suspects)
         for rel in suspects:
-            refs = refs + card_refs(self._path(rel))
+            subdeck, found = card_refs(self._path(rel))
+            refs = refs + found
+            if subdeck and found:
+                subdecks = [*subdecks, (subdeck, found[0])]
         order = {p: i for i, p in enumerate(sorted(self.tree.cards))}  # the build's file order
         by_path = {self._path(p): order[p] for p in self.tree.cards}
         problems = duplicate_ids(sorted(refs, key=lambda r: (by_path[r.path], r.index)))
+        root = self.tree.config.name if self.tree.config is not None else ""
+        problems += deck_collisions(
+            (deck_name(root, subdeck), ref)
+            for subdeck, ref in sorted(subdecks, key=lambda d: (by_path[d[1].path], d[1].index)))
         data = self.lock_data()
         retired = data if b"<<<<<<<" in data else _retired_part(data)  # (a conflict: all)
         if notes and _may_hold(retired, ids):

@@ -403,6 +403,51 @@ def _note_id(root: Any, items: Any, event: Any, ids: dict[Path_, tuple[int, int]
             ids[(key, len(items) - 1, "id")] = _pos(event.start_mark)
 
 
+def top_level_text(text: str, key: str) -> tuple[bool, str | None]:
+    """The value of ``key`` in a file's top-level mapping, as :func:`load_yaml` would give it
+    (text as typed; None for null or when the key is absent), read from the parser's events
+    only as far as the key's value: ``(True, value)``, or ``(False, None)`` when only
+    :func:`load_yaml` can say (the value is not text, an alias or a merge key before it, an
+    escape that makes a surrogate, YAML the parser refuses). What comes after the value is
+    not read: should the file be one :func:`load_yaml` refuses (a second ``key``, say), the
+    value given is moot, as the file's cards are not read either."""
+    depth, expecting_key, found = 0, False, None
+    event: Any
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            cls = event.__class__
+            if cls is yaml.AliasEvent:
+                return False, None
+            if cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
+                if depth == 1 and (expecting_key or found is _PENDING):
+                    return False, None  # a key that is not text, or the value is not
+                depth += 1
+                expecting_key = depth == 1 and cls is yaml.MappingStartEvent
+                continue
+            if cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
+                depth -= 1
+                expecting_key = depth == 1
+                continue
+            if cls is not yaml.ScalarEvent or depth != 1:
+                continue
+            if expecting_key:
+                if event.value == "<<" and not event.style:
+                    return False, None
+                if event.value == key:
+                    found = _PENDING
+                expecting_key = False
+                continue
+            if found is _PENDING:
+                if event.style == '"' and _SURROGATE.search(event.value):
+                    return False, None
+                return True, None if not event.style and event.value in _NULLS else event.value
+            expecting_key = True
+    except yaml.YAMLError:
+        return False, None
+    return True, None
+
+
+_PENDING: Any = object()
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _SURROGATE = re.compile("[\ud800-\udfff]")  # from a \ud800 escape: no text can hold one
 
