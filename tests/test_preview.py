@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +32,30 @@ import deckgen
 from ankihelp import import_apkg, open_collection
 from conftest import CARDS_YAML, REPO, SEED_TEXT, SEEDS_YAML, Project, copy_of_repository_deck
 from deckgen.cardrender import render_cloze, render_note
+from deckgen.cards import LoadedFile, ResolvedCard
 from deckgen.evidence import BY_ID
+from deckgen.notes import NoteSpec
 from deckgen.notetypes import CSS
-from deckgen.preview import Cards, level_colours, project_cards
+from deckgen.pipeline import each_file
+from deckgen.preview import level_colours
+from deckgen.project import Project as DeckProject
+
+
+@dataclass(frozen=True)
+class Cards:
+    """A project's cards and their notes, in the same order, as the build makes them."""
+
+    cards: list[ResolvedCard]
+    notes: list[NoteSpec]
+
+
+def _pairs(loaded: LoadedFile, notes: list[NoteSpec]) -> list[tuple[ResolvedCard, NoteSpec]]:
+    return list(zip(loaded.cards, notes, strict=True))
+
+
+def project_cards(project: DeckProject) -> Cards:
+    pairs = [pair for found in each_file(project, _pairs, notes=True) for pair in found]
+    return Cards([rc for rc, _ in pairs], [note for _, note in pairs])
 
 ARTIFACTS = REPO / "tests" / "artifacts"
 PHONE = (390, 844)
@@ -155,7 +177,7 @@ def test_preview_uses_the_note_types_css_and_templates(project: Project) -> None
     assert project.run("preview").exit_code == 0
     index = (project.root / "build" / "preview" / "index.html").read_text(encoding="utf-8")
     assert f'<style id="card-css">\n{CSS}</style>' in index
-    result = project_cards(deckgen.load_project(project.root))[0]
+    result = project_cards(deckgen.load_project(project.root))
     for note in result.notes:
         for card in render_note(note):
             assert f'<div class="card card{card.ordinal + 1}">{card.question}</div>' in index
@@ -275,7 +297,7 @@ def _assert_same_as_anki(root: Path, tmp_path: Path) -> int:
     deckgen.build(project)
     anki = _anki_cards(project.output, tmp_path / "anki")
     mine = {(note.guid, card.ordinal): (note.card_id, card)
-            for note in project_cards(project)[0].notes for card in render_note(note)}
+            for note in project_cards(project).notes for card in render_note(note)}
     assert sorted(mine) == sorted(anki), "the preview must show exactly the cards Anki has"
     for key, (card_id, card) in mine.items():
         out = anki[key]
@@ -502,7 +524,7 @@ def starter(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Cards]:
     root = copy_of_repository_deck(tmp_path_factory.mktemp("starter") / "deck")
     result = Project(root).run("preview")
     assert result.exit_code == 0, result.stderr
-    return root / "build" / "preview", project_cards(deckgen.load_project(root))[0]
+    return root / "build" / "preview", project_cards(deckgen.load_project(root))
 
 
 def _visible_cards(browser: Browser) -> int:
@@ -649,7 +671,7 @@ def test_anki_rendered_cards_in_chromium(browser: Browser, tmp_path: Path) -> No
     project = deckgen.load_project(root)
     deckgen.build(project)
     anki = _anki_cards(project.output, tmp_path / "anki")
-    guids = {n.card_id: n.guid for n in project_cards(project)[0].notes}
+    guids = {n.card_id: n.guid for n in project_cards(project).notes}
     for name, card_id, ordinal in (("basic", "three-ways-massage-harms", 0),
                                    ("cloze", "overstimulation-definition-cloze", 1)):
         out = anki[(guids[card_id], ordinal)]

@@ -139,12 +139,7 @@ def anchor_id(card_id: str, number: int) -> str:
     return f"q-{card_id}-{number}"
 
 
-def coverage(seeds: dict[str, SeedText], cards: list[ResolvedCard]) -> Coverage:
-    """The coverage of every seed in ``seeds`` (in their order) by ``cards``."""
-    return coverage_of(seeds, [CardCitation.of(rc) for rc in cards])
-
-
-def coverage_of(seeds: dict[str, SeedText], cards: Iterable[CardCitation]) -> Coverage:
+def coverage(seeds: dict[str, SeedText], cards: Iterable[CardCitation]) -> Coverage:
     """The coverage of every seed in ``seeds`` (in their order) by the cards cited so."""
     anchors: dict[tuple[str, int], str] = {}
     result = []

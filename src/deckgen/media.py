@@ -51,7 +51,6 @@ from .schema import MediaManifest, validate
 from .yamlsource import load_yaml
 
 if TYPE_CHECKING:
-    from .cards import ResolvedCard
     from .schema import Card
 
 MANIFEST = "media.yaml"
@@ -473,19 +472,6 @@ def check_card(card: Card, media: Media) -> tuple[list[tuple[str, str]], list[st
     if not texts:
         return [], []
     return card_problems(texts, media)
-
-
-def project_media(folder: Path, cards: Iterable[ResolvedCard]) -> Media:
-    """The project's media, checked with the cards that show them (for the commands that
-    read resolved cards: the preview, stats); raises :class:`DeckgenError` on any problem."""
-    media = load_media(folder)
-    errors = list(media.errors)
-    for rc in cards:
-        problems, _ = check_card(rc.card, media)
-        errors += [Diagnostic(rc.where(key), message) for key, message in problems]
-    if errors:
-        raise DeckgenError(errors)
-    return media
 
 
 _PREVIEW_SOUND = re.compile(r"\[sound:([0-9a-f]{" + str(HASH_LENGTH) + r"}\.[a-z0-9]+)\]")

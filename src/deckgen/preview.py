@@ -36,12 +36,12 @@ from typing import Any, NamedTuple
 from markupsafe import Markup
 
 from .cardrender import render_note
-from .cards import LoadedFile, ResolvedCard, load_cards
-from .coverage import CardCitation, Coverage, SeedCoverage, Span, coverage, coverage_of, percent
+from .cards import LoadedFile
+from .coverage import CardCitation, Coverage, SeedCoverage, Span, coverage, percent
 from .errors import DeckgenError, Diagnostic, Location
 from .evidence import BY_ID, LEVEL_IDS
-from .media import Media, load_media, preview_html, project_media
-from .notes import NoteMaker, NoteSpec
+from .media import Media, load_media, preview_html
+from .notes import NoteSpec
 from .notetypes import CSS
 from .parallel import FileJob, workers_for
 from .pipeline import each_file
@@ -65,25 +65,6 @@ class PreviewResult:
     seeds: int
     coverage: Coverage
     index: Path
-
-
-@dataclass(frozen=True)
-class Cards:
-    """The project's cards and their notes, in the same order."""
-
-    cards: list[ResolvedCard]
-    notes: list[NoteSpec]
-    media: Media | None = None
-
-
-def project_cards(project: Project) -> tuple[Cards, Coverage]:
-    """Check the project (raising on errors) in this process: its cards, their notes, and the
-    coverage of every seed."""
-    seeds = load_seeds(project.seeds_dir)
-    cards = load_cards(project.cards_dir, seeds)
-    media = project_media(project.media_dir, cards)  # (raises on a media error)
-    maker = NoteMaker.of(project.config, seeds, media)
-    return Cards(cards, [maker.note(rc) for rc in cards], media), coverage(seeds, cards)
 
 
 # ----------------------------------------------------------------------------- card files
@@ -197,7 +178,7 @@ def write_preview(project: Project, output_dir: Path) -> PreviewResult:
         template(name)  # compiled once, here, before the worker processes are forked
     files = [f for f in each_file(project, file_cards, notes=True, seeds=seeds, media=media)
              if f.citations]
-    cov = coverage_of(seeds, (card for f in files for card in f.citations))
+    cov = coverage(seeds, (card for f in files for card in f.citations))
     name = project.config.name
 
     def write(site: Path) -> None:
@@ -376,8 +357,7 @@ def levels_chart(rows: list[tuple[str, dict[str, int]]], title: str, ident: str)
 
 
 def _levels_title(label: str, levels: dict[str, int]) -> str:
-    described = ", ".join(f"{BY_ID[lv].label} {n}" for lv, n in levels.items()) or "no cards"
-    return f"{label}: {described}"
+    return f"{label}: {_levels_text(levels)}"
 
 
 def _levels_text(levels: dict[str, int]) -> str:
