@@ -17,7 +17,7 @@ from .lint import QUOTE_MAX_WORDS, QUOTE_MIN_WORDS
 from .lint import words as text_words
 from .lock import MAX_LOCK_BYTES, read_lock
 from .project import Project
-from .schema import ID_RE
+from .schema import ID_CHARACTERS, ID_ESCAPE, ID_RE
 from .seeds import SeedText, load_seeds
 from .yamlsource import load_yaml, read_text
 
@@ -152,7 +152,6 @@ def yaml_quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-_ID_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 
 
 def used_ids(project: Project, like: str, *, exact: bool = True) -> set[str]:
@@ -165,31 +164,32 @@ def used_ids(project: Project, like: str, *, exact: bool = True) -> set[str]:
     Only the files whose text may hold such an id are read (so adding a card costs about the
     same in a deck of any size): the loader gives every value as it is typed, apart from YAML's
     backslash escapes and folded line breaks (which leave a space or a line break, which no id
-    holds), so a file without a backslash holds an id only if the id stands in its text
-    between characters that cannot be part of it. The lock is JSON, where only a ``\\u``
-    escape spells a character an id may hold."""
+    holds), so a file holds an id only if the id stands in its text between characters that
+    cannot be part of it, or an escape may spell it (``ID_ESCAPE``; in the lock, JSON, only
+    ``\\u`` can)."""
     pattern = re.compile(f"(?:{like})(?![a-z0-9-])")  # (a literal first: searched quickly)
 
     def apart(text: str) -> set[str]:  # the matches that stand apart in the text
         return {m.group() for m in pattern.finditer(text)
-                if m.start() == 0 or text[m.start() - 1] not in _ID_CHARACTERS}
+                if m.start() == 0 or text[m.start() - 1] not in ID_CHARACTERS}
 
     ids: set[str] = set()
     lock = project.lock_path
     if lock.exists():
         text = read_text(lock, "lock file", MAX_LOCK_BYTES)
         words = apart(text)
-        if "\\u" in text or (words and exact):
+        if ID_ESCAPE.search(text) or (words and exact):
             found = read_lock(lock)  # (the lock's one reader, validating it)
             ids |= set(found.cards) | set(found.retired)
         else:
             ids |= words
     for path in find_card_files(project.cards_dir):
+        card_text: str | None
         try:
-            text = read_text(path, "YAML file")
+            card_text = read_text(path, "YAML file")
         except DeckgenError:
-            text = "\\"  # (unreadable as text: left to the loader below)
-        if "\\" in text or apart(text):
+            card_text = None  # (unreadable as text: what the ids are is for the loader to say)
+        if card_text is None or ID_ESCAPE.search(card_text) or apart(card_text):
             ids |= _file_ids(path)
     return {card_id for card_id in ids if re.fullmatch(like, card_id)}
 

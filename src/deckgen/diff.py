@@ -51,7 +51,7 @@ from .media import MANIFEST, Media, load_media
 from .notes import NoteMaker, NoteSpec, deck_name
 from .project import PROJECT_FILE, Project, read_config
 from .render import finalise
-from .schema import ProjectFile
+from .schema import ID_CHARACTERS, ID_ESCAPE, ProjectFile
 from .seeds import SeedText, load_seeds
 from .worddiff import word_diff
 from .yamlsource import top_level_text
@@ -240,11 +240,9 @@ def _may_show_media(data: bytes) -> bool:
     return b"![" in data or b"\\" in data or b"\xef\xb7" in data
 
 
-# the bytes an id is made of (lowercase letters, digits, '-'); every other byte is a space
-_ID_BYTES = bytes(c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789-" else 32
-                  for c in range(256))
-# a double-quoted YAML (or JSON) escape that can make a character of an id, or join two lines
-_ID_ESCAPE = re.compile(rb"\\[xuU\r\n]")
+# the bytes an id is made of (ID_CHARACTERS); every other byte is a space
+_ID_BYTES = bytes(c if chr(c) in ID_CHARACTERS else 32 for c in range(256))
+_ID_ESCAPE = re.compile(ID_ESCAPE.pattern.encode())  # (for bytes)
 
 
 def _may_clash(data: bytes, decks: list[str]) -> bool:

@@ -31,6 +31,13 @@ from .render import CONTROL_CHARACTERS, is_http_url
 from .yamlsource import YamlDocument
 
 ID_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# Where an id can stand in a card file's (or the lock's) text, deckgen's loader keeping every
+# scalar as typed: as a whole run of these characters, or spelled by a double-quoted escape
+# that makes one of them (\x, \u, \U) or joins two lines (a backslash before the line break);
+# no other escape makes a character an id holds. (``deckgen new`` and ``deckgen diff`` read
+# only the files where an id may stand.)
+ID_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+ID_ESCAPE = re.compile(r"\\[xuU\r\n]")
 TAG_RE = re.compile(r"[a-z0-9][a-z0-9_-]*(?:::[a-z0-9][a-z0-9_-]*)*")
 CLOZE_RE = re.compile(r"\{\{c(\d+)::")
 MAX_QUOTES = 3
